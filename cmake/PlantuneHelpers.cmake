@@ -1,0 +1,53 @@
+# Helpers shared by every module's CMakeLists.txt.
+
+# Warnings for a target; errors too when PLANTUNE_WERROR is on (CI).
+function(plantune_warnings target)
+  set(cxx_flags -Wall -Wextra)
+  if(PLANTUNE_WERROR)
+    list(APPEND cxx_flags -Werror)
+  endif()
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CXX>:${cxx_flags}>
+    $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra>
+    $<$<AND:$<COMPILE_LANGUAGE:CUDA>,$<BOOL:${PLANTUNE_WERROR}>>:-Werror=all-warnings>)
+endfunction()
+
+# plantune_add_library(<name> SOURCES ... [PUBLIC_LIBS ...] [PRIVATE_LIBS ...])
+# Builds library plantune_<name> with alias plantune::<name>; public headers in include/.
+function(plantune_add_library name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_LIBS;PRIVATE_LIBS" ${ARGN})
+  add_library(plantune_${name} ${ARG_SOURCES})
+  add_library(plantune::${name} ALIAS plantune_${name})
+  set_target_properties(plantune_${name} PROPERTIES EXPORT_NAME ${name} OUTPUT_NAME plantune_${name}
+    CUDA_SEPARABLE_COMPILATION OFF)
+  target_include_directories(plantune_${name} PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  target_link_libraries(plantune_${name} PUBLIC ${ARG_PUBLIC_LIBS} PRIVATE ${ARG_PRIVATE_LIBS})
+  target_compile_features(plantune_${name} PUBLIC cxx_std_20)
+  plantune_warnings(plantune_${name})
+  set_property(GLOBAL APPEND PROPERTY PLANTUNE_LIBRARIES plantune_${name})
+  install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+endfunction()
+
+# plantune_add_test(<name> [GPU] SOURCES ... [LIBS ...])
+# One GoogleTest executable; each TEST becomes a ctest entry. GPU tests carry the label `gpu`
+# and call GTEST_SKIP() << "no CUDA device ..." when none is present: ctest then reports them
+# as skipped, never passed.
+function(plantune_add_test name)
+  cmake_parse_arguments(ARG "GPU" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE
+    PLANTUNE_SOURCE_DIR="${PROJECT_SOURCE_DIR}" PLANTUNE_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  plantune_warnings(${name})
+  set(labels cpu)
+  if(ARG_GPU)
+    set(labels gpu)
+  endif()
+  include(GoogleTest)
+  gtest_discover_tests(${name}
+    DISCOVERY_MODE PRE_TEST
+    TEST_PREFIX "${name}."
+    PROPERTIES LABELS "${labels}" SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
+endfunction()

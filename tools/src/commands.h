@@ -1,0 +1,16 @@
+#pragma once
+// One function per `plantune` subcommand; each returns the process exit status.
+// Arguments exclude the program and subcommand names.
+#include <string>
+#include <vector>
+
+namespace plantune::cli {
+
+using Args = std::vector<std::string>;
+
+int cmd_models(const Args& args);  // cmd_models.cpp
+int cmd_info(const Args& args);    // cmd_info.cpp
+int cmd_graph(const Args& args);   // cmd_graph.cpp
+int cmd_plan(const Args& args);    // cmd_plan.cpp
+
+}  // namespace plantune::cli
