@@ -50,7 +50,7 @@ class Graph {
 
   // Re-checks the whole graph: unique names, inputs defined before use, attributes matching
   // kinds, every output shape equal to its inference, byte counts within 64 bits, at least one
-  // output. Throws invalid_argument naming the op or tensor.
+  // output. Throws invalid_argument naming the op or tensor (overflow for a byte count).
   void validate() const;
 
   std::int64_t param_count() const;

@@ -147,7 +147,7 @@ std::int64_t op_params(const Op& op, std::span<const TensorShape> inputs);
 // Multiply-accumulates of conv, transposed conv and fully connected ops; 0 for the others.
 std::int64_t op_macs(const Op& op, std::span<const TensorShape> inputs, const TensorShape& output);
 // Floating-point operations: 2 x MACs for conv/fc, one per output element (or per input element
-// read, for pooling windows) for the rest.
+// read, for pooling windows) for the rest; 0 for views (flatten, reshape) and concat (a copy).
 std::int64_t op_flops(const Op& op, std::span<const TensorShape> inputs, const TensorShape& output);
 // True for ops whose output is a view of their (single) input's storage: flatten, reshape.
 bool is_view(OpKind k);
