@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -439,6 +440,85 @@ Graph Reader::read(const json& root) {
   return g;
 }
 
+// ---- file text: keys in a fixed reading order, short values on one line ----------------------
+
+constexpr std::size_t kLineWidth = 100;
+
+// Reading order of keys (top level, inputs, ops, then attributes as documented); others after,
+// alphabetically.
+int key_rank(const std::string& key) {
+  static const char* const order[] = {
+      "format",     "version",    "name",         "kind",         "inputs",   "ops",
+      "outputs",    "output",     "attrs",        "shape",        "dtype",    "layout",
+      "out_channels", "out_features", "kernel_h", "kernel_w",     "stride_h", "stride_w",
+      "pad_h",      "pad_w",      "dilation_h",   "dilation_w",   "groups",   "output_pad_h",
+      "output_pad_w", "ceil_mode", "axis",        "start_axis",   "scale_h",  "scale_w",
+      "mode",       "epsilon",    "bias",         "activation"};
+  int i = 0;
+  for (const char* k : order) {
+    if (key == k) return i;
+    ++i;
+  }
+  return i;
+}
+
+std::vector<std::pair<std::string, const json*>> ordered_items(const json& obj) {
+  std::vector<std::pair<std::string, const json*>> items;
+  for (auto it = obj.begin(); it != obj.end(); ++it) items.emplace_back(it.key(), &it.value());
+  std::stable_sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
+    return key_rank(a.first) < key_rank(b.first);
+  });
+  return items;
+}
+
+std::string render_inline(const json& j) {
+  if (j.is_object()) {
+    std::string s = "{";
+    bool first = true;
+    for (const auto& [key, value] : ordered_items(j)) {
+      s += (first ? "" : ", ") + json(key).dump() + ": " + render_inline(*value);
+      first = false;
+    }
+    return s + "}";
+  }
+  if (j.is_array()) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < j.size(); ++i) s += (i ? ", " : "") + render_inline(j[i]);
+    return s + "]";
+  }
+  return j.dump();
+}
+
+// Pretty text: a value that fits on its line stays inline; larger ones expand, one member per line.
+// `indent` is the nesting indentation, `column` where the value starts on its line.
+void render(const json& j, std::size_t indent, std::size_t column, std::string& out) {
+  std::string flat = render_inline(j);
+  if (!j.is_structured() || j.empty() || column + flat.size() <= kLineWidth) {
+    out += flat;
+    return;
+  }
+  std::string pad(indent + 2, ' ');
+  if (j.is_object()) {
+    out += "{\n";
+    bool first = true;
+    for (const auto& [key, value] : ordered_items(j)) {
+      if (!first) out += ",\n";
+      first = false;
+      std::string head = pad + json(key).dump() + ": ";
+      out += head;
+      render(*value, indent + 2, head.size(), out);
+    }
+  } else {
+    out += "[\n";
+    for (std::size_t i = 0; i < j.size(); ++i) {
+      if (i) out += ",\n";
+      out += pad;
+      render(j[i], indent + 2, pad.size(), out);
+    }
+  }
+  out += "\n" + std::string(indent, ' ') + (j.is_object() ? "}" : "]");
+}
+
 }  // namespace
 
 json graph_to_json(const Graph& g) {
@@ -486,6 +566,10 @@ Graph graph_from_json_string(const std::string& text, const std::string& source)
 }
 
 Graph load_graph(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    PT_FAIL(io_error, path << ": cannot open network file: it is a directory");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) PT_FAIL(io_error, path << ": cannot open network file: " << std::strerror(errno));
   std::ostringstream text;
@@ -507,7 +591,9 @@ void save_graph(const Graph& g, const std::string& path) {
       PT_FAIL(io_error, path << ": cannot create temporary file " << tmp.string() << ": "
                              << std::strerror(errno));
     }
-    out << graph_to_json(g).dump(2) << '\n';
+    std::string text;
+    render(graph_to_json(g), 0, 0, text);
+    out << text << '\n';
     out.close();
     if (!out) {
       std::error_code ec;

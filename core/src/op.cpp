@@ -180,8 +180,7 @@ TensorShape infer_eltwise(const Op& op, std::span<const TensorShape> in) {
   require_inputs(op, in, 2);
   const auto& a = in[0];
   const auto& b = in[1];
-  if (a.dims == b.dims) return a;
-  if (op.kind == OpKind::mul) {
+  if (op.kind == OpKind::mul && a.dims != b.dims) {
     bool broadcast = a.rank() == 4 && b.rank() == 4 && b.dims[0] == a.dims[0] &&
                      b.dims[1] == a.dims[1] && b.dims[2] == 1 && b.dims[3] == 1;
     PT_OP_REQUIRE(broadcast, "second input " << to_string(b) << " must equal the first "
@@ -190,8 +189,8 @@ TensorShape infer_eltwise(const Op& op, std::span<const TensorShape> in) {
                                              << (a.rank() == 4 ? a.dims[1] : 0) << ", 1, 1]");
     return a;
   }
-  PT_OP_REQUIRE(false, "inputs must have one shape, got " << to_string(a) << " and "
-                                                          << to_string(b));
+  PT_OP_REQUIRE(a.dims == b.dims, "inputs must have one shape, got " << to_string(a) << " and "
+                                                                    << to_string(b));
   return a;
 }
 

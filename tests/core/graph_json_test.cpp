@@ -443,6 +443,13 @@ TEST(GraphJsonFiles, MissingFileIsAnIoError) {
     EXPECT_CONTAINS(e.what(), path + ": cannot open network file");
   }
   try {
+    load_graph(kBinaryDir);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::io_error);
+    EXPECT_CONTAINS(e.what(), kBinaryDir + ": cannot open network file: it is a directory");
+  }
+  try {
     save_graph(every_kind(), path);
     FAIL();
   } catch (const Error& e) {
@@ -471,6 +478,16 @@ TEST(GraphJsonFiles, SaveIsAtomicAndLoadsBack) {
     EXPECT_EQ(e.path().filename(), "net.json");
   }
   EXPECT_EQ(files, 1);
+  // the text reads top-down: fixed key order, short values on one line
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str().rfind("{\n  \"format\": \"plantune-network\",\n  \"version\": 1,\n", 0), 0u)
+      << text.str().substr(0, 200);
+  EXPECT_CONTAINS(text.str(),
+                  "\n  \"inputs\": [{\"name\": \"image\", \"shape\": [2, 4, 16, 16], \"dtype\": \"fp32\"}],\n");
+  EXPECT_CONTAINS(text.str(), "\n      \"attrs\": {\"epsilon\": 0.001},\n");
+  EXPECT_EQ(graph_from_json_string(text.str(), path).ops().size(), 15u);
   // an invalid graph (no outputs) is refused and the previous file is untouched
   Graph no_out;
   no_out.add_input("x", TensorShape{{1}});
