@@ -42,13 +42,14 @@ TensorId Graph::add_input(std::string name, TensorShape shape, DType dtype) {
   return id;
 }
 
-TensorId Graph::add_op(std::string name, OpKind kind, std::vector<TensorId> inputs,
-                       OpAttrs attrs, std::string output_name) {
-  PT_REQUIRE(!name.empty(), invalid_argument, "an op of kind " << to_string(kind)
-                                                               << " has an empty name");
+TensorId Graph::add_op(std::string name, OpKind kind, std::vector<TensorId> inputs, OpAttrs attrs,
+                       std::string output_name) {
+  PT_REQUIRE(!name.empty(), invalid_argument,
+             "an op of kind " << to_string(kind) << " has an empty name");
   for (const auto& op : ops_) {
-    PT_REQUIRE(op.name != name, invalid_argument,
-               "op '" << name << "' (" << to_string(kind) << "): an op of that name already exists");
+    PT_REQUIRE(
+        op.name != name, invalid_argument,
+        "op '" << name << "' (" << to_string(kind) << "): an op of that name already exists");
   }
   if (output_name.empty()) output_name = name;
   PT_REQUIRE(!find_tensor(output_name), invalid_argument,
@@ -112,8 +113,8 @@ std::optional<std::size_t> Graph::producer(TensorId t) const {
 
 std::vector<TensorShape> Graph::input_shapes(std::size_t op_index) const {
   PT_REQUIRE(op_index < ops_.size(), invalid_argument,
-             "graph '" << name_ << "': op index " << op_index << " does not exist ("
-                       << ops_.size() << " ops)");
+             "graph '" << name_ << "': op index " << op_index << " does not exist (" << ops_.size()
+                       << " ops)");
   std::vector<TensorShape> shapes;
   for (TensorId t : ops_[op_index].inputs) shapes.push_back(tensor(t).shape);
   return shapes;
@@ -193,8 +194,7 @@ std::int64_t Graph::macs() const {
 std::int64_t Graph::flops() const {
   std::int64_t n = 0;
   for (std::size_t i = 0; i < ops_.size(); ++i) {
-    n = checked_add(n, op_flops(ops_[i], input_shapes(i), tensors_[ops_[i].output].shape),
-                    "FLOPs");
+    n = checked_add(n, op_flops(ops_[i], input_shapes(i), tensors_[ops_[i].output].shape), "FLOPs");
   }
   return n;
 }

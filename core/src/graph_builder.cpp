@@ -10,8 +10,7 @@ TensorId GraphBuilder::input(const std::string& name, std::vector<std::int64_t> 
 
 TensorId GraphBuilder::conv(const std::string& name, TensorId x, std::int64_t out_channels,
                             std::int64_t k, std::int64_t stride, std::int64_t pad,
-                            std::int64_t groups, bool bias, Activation act,
-                            std::int64_t dilation) {
+                            std::int64_t groups, bool bias, Activation act, std::int64_t dilation) {
   ConvAttrs a;
   a.out_channels = out_channels;
   a.kernel_h = a.kernel_w = k;
@@ -79,8 +78,8 @@ TensorId GraphBuilder::concat(const std::string& name, std::vector<TensorId> xs,
   return g_.add_op(name, OpKind::concat, std::move(xs), ConcatAttrs{axis});
 }
 
-TensorId GraphBuilder::fc(const std::string& name, TensorId x, std::int64_t out_features,
-                          bool bias, Activation act) {
+TensorId GraphBuilder::fc(const std::string& name, TensorId x, std::int64_t out_features, bool bias,
+                          Activation act) {
   return g_.add_op(name, OpKind::fully_connected, {x},
                    FullyConnectedAttrs{out_features, bias, act});
 }

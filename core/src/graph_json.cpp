@@ -9,10 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "plantune/core/error.h"
 
@@ -113,7 +112,8 @@ json attrs_to_json(const Op& op) {
   return out;
 }
 
-// ---- reading -------------------------------------------------------------------------------------
+// ---- reading
+// -------------------------------------------------------------------------------------
 
 // Formats and throws: "<source>: <where>: <msg>".
 #define PT_JSON_FAIL(code, where, msg) PT_FAIL(code, source_ << ": " << where << ": " << msg)
@@ -130,8 +130,8 @@ class Reader {
   const std::string& source_;
 
   // Rejects keys of `obj` outside `known`, naming all of them.
-  void check_keys(const json& obj, const std::vector<std::string>& known,
-                  const std::string& where, const char* what = "field") const {
+  void check_keys(const json& obj, const std::vector<std::string>& known, const std::string& where,
+                  const char* what = "field") const {
     std::string unknown;
     for (const auto& [key, value] : obj.items()) {
       bool ok = false;
@@ -142,8 +142,8 @@ class Reader {
     std::string allowed;
     for (const auto& k : known) allowed += (allowed.empty() ? "" : ", ") + k;
     if (allowed.empty()) allowed = "none";
-    PT_JSON_FAIL(parse_error, where, "unknown " << what << "(s) " << unknown << " (allowed: "
-                                                << allowed << ")");
+    PT_JSON_FAIL(parse_error, where,
+                 "unknown " << what << "(s) " << unknown << " (allowed: " << allowed << ")");
   }
 
   const json& member(const json& obj, const char* key, const std::string& where) const {
@@ -159,11 +159,13 @@ class Reader {
 
   std::int64_t get_int64(const json& j, const std::string& where) const {
     if (!j.is_number_integer()) {
-      PT_JSON_FAIL(parse_error, where, "expected an integer, got " << type_name(j)
-                                                                   << (j.is_number() ? " " + j.dump() : ""));
+      PT_JSON_FAIL(
+          parse_error, where,
+          "expected an integer, got " << type_name(j) << (j.is_number() ? " " + j.dump() : ""));
     }
     if (j.is_number_unsigned() &&
-        j.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+        j.get<std::uint64_t>() >
+            static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
       PT_JSON_FAIL(overflow, where, "integer " << j.dump() << " does not fit in 64 bits");
     }
     return j.get<std::int64_t>();
@@ -175,7 +177,8 @@ class Reader {
   }
 
   const json& get_object(const json& j, const std::string& where) const {
-    if (!j.is_object()) PT_JSON_FAIL(parse_error, where, "expected an object, got " << type_name(j));
+    if (!j.is_object())
+      PT_JSON_FAIL(parse_error, where, "expected an object, got " << type_name(j));
     return j;
   }
 
@@ -235,8 +238,8 @@ class Reader {
     void operator()(const char* name, double& f, bool required = false) {
       if (const json* j = find(name, required)) {
         if (!j->is_number()) {
-          PT_FAIL(parse_error, r.source_ << ": " << at(name) << ": expected a number, got "
-                                         << type_name(*j));
+          PT_FAIL(parse_error,
+                  r.source_ << ": " << at(name) << ": expected a number, got " << type_name(*j));
         }
         f = j->get<double>();
       }
@@ -280,8 +283,8 @@ class Reader {
       auto it = obj.find(name);
       if (it == obj.end()) {
         if (required) {
-          PT_FAIL(parse_error, r.source_ << ": " << where << ": missing required attribute '"
-                                         << name << "'");
+          PT_FAIL(parse_error,
+                  r.source_ << ": " << where << ": missing required attribute '" << name << "'");
         }
         return nullptr;
       }
@@ -316,8 +319,8 @@ void Reader::read_input(Graph& g, const json& j, std::size_t index) const {
     std::string s = get_string(*it, where + ": dtype");
     auto t = dtype_from_string(s);
     if (!t) {
-      PT_JSON_FAIL(parse_error, where, "unknown dtype '" << s
-                                                         << "' (known: fp32, tf32, fp16, bf16, int8, int32)");
+      PT_JSON_FAIL(parse_error, where,
+                   "unknown dtype '" << s << "' (known: fp32, tf32, fp16, bf16, int8, int32)");
     }
     dtype = *t;
   }
@@ -341,10 +344,11 @@ void Reader::read_op(Graph& g, const json& ops, std::size_t index) const {
   auto kind = op_kind_from_string(kind_name);
   if (!kind) {
     PT_JSON_FAIL(parse_error, where,
-                 "unknown op kind '" << kind_name
-                                     << "' (known: conv2d, conv_transpose2d, batch_norm, activation, "
-                                        "max_pool, avg_pool, global_avg_pool, add, mul, concat, "
-                                        "fully_connected, softmax, flatten, reshape, upsample)");
+                 "unknown op kind '"
+                     << kind_name
+                     << "' (known: conv2d, conv_transpose2d, batch_norm, activation, "
+                        "max_pool, avg_pool, global_avg_pool, add, mul, concat, "
+                        "fully_connected, softmax, flatten, reshape, upsample)");
   }
   where += " (" + kind_name + ")";
   check_keys(j, {"name", "kind", "inputs", "output", "attrs", "shape"}, where);
@@ -377,8 +381,8 @@ void Reader::read_op(Graph& g, const json& ops, std::size_t index) const {
       if (def && def->is_string() && def->get<std::string>() == t) {
         std::string by = ln != later.end() && ln->is_string() ? ln->get<std::string>() : "?";
         PT_JSON_FAIL(invalid_argument, where,
-                     "input '" << t << "' is used before it is defined (by op '" << by
-                               << "', ops[" << k
+                     "input '" << t << "' is used before it is defined (by op '" << by << "', ops["
+                               << k
                                << "]); ops must be listed in topological order, so a cycle "
                                   "cannot be expressed");
       }
@@ -448,12 +452,12 @@ constexpr std::size_t kLineWidth = 100;
 // alphabetically.
 int key_rank(const std::string& key) {
   static const char* const order[] = {
-      "format",     "version",    "name",         "kind",         "inputs",   "ops",
-      "outputs",    "output",     "attrs",        "shape",        "dtype",    "layout",
-      "out_channels", "out_features", "kernel_h", "kernel_w",     "stride_h", "stride_w",
-      "pad_h",      "pad_w",      "dilation_h",   "dilation_w",   "groups",   "output_pad_h",
-      "output_pad_w", "ceil_mode", "axis",        "start_axis",   "scale_h",  "scale_w",
-      "mode",       "epsilon",    "bias",         "activation"};
+      "format",       "version",      "name",       "kind",       "inputs",   "ops",
+      "outputs",      "output",       "attrs",      "shape",      "dtype",    "layout",
+      "out_channels", "out_features", "kernel_h",   "kernel_w",   "stride_h", "stride_w",
+      "pad_h",        "pad_w",        "dilation_h", "dilation_w", "groups",   "output_pad_h",
+      "output_pad_w", "ceil_mode",    "axis",       "start_axis", "scale_h",  "scale_w",
+      "mode",         "epsilon",      "bias",       "activation"};
   int i = 0;
   for (const char* k : order) {
     if (key == k) return i;
@@ -525,7 +529,8 @@ json graph_to_json(const Graph& g) {
   json inputs = json::array();
   for (TensorId id : g.inputs()) {
     const Tensor& t = g.tensor(id);
-    json in = {{"name", t.name}, {"shape", t.shape.dims}, {"dtype", std::string(to_string(t.dtype))}};
+    json in = {
+        {"name", t.name}, {"shape", t.shape.dims}, {"dtype", std::string(to_string(t.dtype))}};
     if (t.shape.layout != Layout::nchw) in["layout"] = std::string(to_string(t.shape.layout));
     inputs.push_back(std::move(in));
   }
@@ -542,8 +547,8 @@ json graph_to_json(const Graph& g) {
   }
   json outputs = json::array();
   for (TensorId id : g.outputs()) outputs.push_back(g.tensor(id).name);
-  return {{"format", kFormat}, {"version", kVersion},          {"name", g.name()},
-          {"inputs", inputs},  {"ops", std::move(ops)},        {"outputs", outputs}};
+  return {{"format", kFormat}, {"version", kVersion},   {"name", g.name()},
+          {"inputs", inputs},  {"ops", std::move(ops)}, {"outputs", outputs}};
 }
 
 Graph graph_from_json(const json& j, const std::string& source) {
@@ -606,7 +611,8 @@ void save_graph(const Graph& g, const std::string& path) {
   if (ec) {
     std::error_code ignored;
     fs::remove(tmp, ignored);
-    PT_FAIL(io_error, path << ": cannot rename " << tmp.string() << " into place: " << ec.message());
+    PT_FAIL(io_error,
+            path << ": cannot rename " << tmp.string() << " into place: " << ec.message());
   }
 }
 

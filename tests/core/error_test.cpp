@@ -29,7 +29,9 @@ TEST(Error, RequirePassesWhenConditionHolds) {
 
 TEST(Error, FailThrowsWithCodeAndLocationButNoExpr) {
   try {
-    PT_FAIL(io_error, "cannot open '" << "x.json" << "'");
+    PT_FAIL(io_error, "cannot open '"
+                          << "x.json"
+                          << "'");
     FAIL() << "PT_FAIL did not throw";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::io_error);
@@ -39,9 +41,7 @@ TEST(Error, FailThrowsWithCodeAndLocationButNoExpr) {
   }
 }
 
-TEST(Error, IsARuntimeError) {
-  EXPECT_THROW(PT_FAIL(overflow, "x"), std::runtime_error);
-}
+TEST(Error, IsARuntimeError) { EXPECT_THROW(PT_FAIL(overflow, "x"), std::runtime_error); }
 
 TEST(Error, CodeNames) {
   EXPECT_EQ(to_string(ErrorCode::invalid_argument), "invalid_argument");

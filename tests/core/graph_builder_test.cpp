@@ -79,9 +79,9 @@ TEST(GraphBuilder, EveryHelperProducesItsKind) {
   b.output(sm);
   EXPECT_EQ(g.tensor(sm).shape.dims, (Dims{2, 10}));
   const std::vector<OpKind> kinds = {
-      OpKind::conv_transpose2d, OpKind::batch_norm, OpKind::activation, OpKind::max_pool,
+      OpKind::conv_transpose2d, OpKind::batch_norm, OpKind::activation,      OpKind::max_pool,
       OpKind::avg_pool,         OpKind::add,        OpKind::global_avg_pool, OpKind::mul,
-      OpKind::concat,           OpKind::upsample,   OpKind::reshape,    OpKind::flatten,
+      OpKind::concat,           OpKind::upsample,   OpKind::reshape,         OpKind::flatten,
       OpKind::fully_connected,  OpKind::softmax};
   ASSERT_EQ(g.ops().size(), kinds.size());
   for (std::size_t i = 0; i < kinds.size(); ++i) EXPECT_EQ(g.ops()[i].kind, kinds[i]) << i;

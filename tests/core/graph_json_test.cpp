@@ -4,10 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "plantune/core/error.h"
 #include "plantune/core/graph_builder.h"
@@ -230,8 +229,7 @@ TEST(GraphJsonErrors, MissingFields) {
                   "missing required field 'inputs'");
   j = base_network();
   j["ops"][1].erase("name");
-  EXPECT_CONTAINS(load_error(j, ErrorCode::parse_error, "ops[1]"),
-                  "missing required field 'name'");
+  EXPECT_CONTAINS(load_error(j, ErrorCode::parse_error, "ops[1]"), "missing required field 'name'");
   j = base_network();
   j["inputs"][0].erase("shape");
   EXPECT_CONTAINS(load_error(j, ErrorCode::parse_error, "input 'x'"),
@@ -377,8 +375,7 @@ TEST(GraphJsonErrors, DuplicateNames) {
 TEST(GraphJsonErrors, ByteCountOverflow) {
   json j = base_network();
   j["inputs"][0]["shape"] = {std::int64_t{1} << 62, 4};  // 2^64 elements
-  EXPECT_CONTAINS(load_error(j, ErrorCode::overflow, "tensor 'x'"),
-                  "byte count overflows 64 bits");
+  EXPECT_CONTAINS(load_error(j, ErrorCode::overflow, "tensor 'x'"), "byte count overflows 64 bits");
   j["inputs"][0]["shape"] = {std::int64_t{1} << 61};  // 2^63 bytes of fp32
   load_error(j, ErrorCode::overflow, "tensor 'x'");
   j["inputs"][0]["shape"] = json::parse("[18446744073709551615]");
@@ -484,8 +481,9 @@ TEST(GraphJsonFiles, SaveIsAtomicAndLoadsBack) {
   text << in.rdbuf();
   EXPECT_EQ(text.str().rfind("{\n  \"format\": \"plantune-network\",\n  \"version\": 1,\n", 0), 0u)
       << text.str().substr(0, 200);
-  EXPECT_CONTAINS(text.str(),
-                  "\n  \"inputs\": [{\"name\": \"image\", \"shape\": [2, 4, 16, 16], \"dtype\": \"fp32\"}],\n");
+  EXPECT_CONTAINS(
+      text.str(),
+      "\n  \"inputs\": [{\"name\": \"image\", \"shape\": [2, 4, 16, 16], \"dtype\": \"fp32\"}],\n");
   EXPECT_CONTAINS(text.str(), "\n      \"attrs\": {\"epsilon\": 0.001},\n");
   EXPECT_EQ(graph_from_json_string(text.str(), path).ops().size(), 15u);
   // an invalid graph (no outputs) is refused and the previous file is untouched

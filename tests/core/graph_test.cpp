@@ -44,8 +44,8 @@ Graph small_block() {
   TensorId r = g.add_op("relu", OpKind::activation, {b}, ActivationAttrs{Activation::relu});
   TensorId s = g.add_op("res", OpKind::add, {r, x}, EltwiseAttrs{Activation::relu});
   TensorId p = g.add_op("gap", OpKind::global_avg_pool, {s}, NoAttrs{});
-  TensorId y = g.add_op("fc", OpKind::fully_connected, {p}, FullyConnectedAttrs{10, true},
-                        "logits");
+  TensorId y =
+      g.add_op("fc", OpKind::fully_connected, {p}, FullyConnectedAttrs{10, true}, "logits");
   g.mark_output(y);
   return g;
 }
@@ -67,8 +67,8 @@ TEST(Graph, BuildsTensorsAndOpsInOrder) {
   EXPECT_EQ(g.find_tensor("fc"), std::nullopt);  // output renamed to "logits"
   EXPECT_EQ(g.producer(0), std::nullopt);
   EXPECT_EQ(g.producer(4), 3u);
-  EXPECT_EQ(g.input_shapes(3), (std::vector<TensorShape>{TensorShape{{2, 16, 8, 8}},
-                                                         TensorShape{{2, 16, 8, 8}}}));
+  EXPECT_EQ(g.input_shapes(3),
+            (std::vector<TensorShape>{TensorShape{{2, 16, 8, 8}}, TensorShape{{2, 16, 8, 8}}}));
   EXPECT_EQ(g.ops()[3].inputs, (std::vector<TensorId>{3, 0}));
   EXPECT_NO_THROW(g.validate());
 }
@@ -92,7 +92,9 @@ TEST(Graph, OutputDtypeFollowsInputs) {
   TensorId y = g.add_op("sm", OpKind::softmax, {x}, SoftmaxAttrs{});
   EXPECT_EQ(g.tensor(y).dtype, DType::fp16);
   TensorId z = g.add_input("z", TensorShape{{1, 4}}, DType::fp32);
-  EXPECT_CONTAINS(error_of([&] { g.add_op("a", OpKind::add, {x, z}, EltwiseAttrs{}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    g.add_op("a", OpKind::add, {x, z}, EltwiseAttrs{});
+                  }),
                   "op 'a' (add): input 'z' is fp32 but input 'x' is fp16");
 }
 
@@ -106,23 +108,29 @@ TEST(Graph, RejectsDuplicateNames) {
   EXPECT_CONTAINS(
       error_of([&] { g.add_op("other", OpKind::activation, {0}, ActivationAttrs{}, "relu"); }),
       "op 'other' (activation): output tensor 'relu' already exists");
-  EXPECT_CONTAINS(error_of([&] { g.mark_output(6); }),
-                  "tensor 'logits' is already a graph output");
+  EXPECT_CONTAINS(error_of([&] { g.mark_output(6); }), "tensor 'logits' is already a graph output");
   EXPECT_EQ(g.ops().size(), 6u);  // failed calls leave the graph unchanged
   EXPECT_EQ(g.tensors().size(), 7u);
 }
 
 TEST(Graph, RejectsBadInputs) {
   Graph g;
-  EXPECT_CONTAINS(error_of([&] { g.add_input("x", TensorShape{{1, 0, 4, 4}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    g.add_input("x", TensorShape{{1, 0, 4, 4}});
+                  }),
                   "tensor 'x' has a non-positive dim: [1, 0, 4, 4]");
   EXPECT_CONTAINS(error_of([&] { g.add_input("x", TensorShape{}); }), "tensor 'x' has rank 0");
-  EXPECT_CONTAINS(error_of([&] { g.add_input("x", TensorShape{{4, 4}, Layout::nhwc}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    g.add_input("x", TensorShape{{4, 4}, Layout::nhwc});
+                  }),
                   "layout nhwc applies to 4-D tensors only");
   EXPECT_CONTAINS(error_of([&] { g.add_input("", TensorShape{{4}}); }),
                   "graph input with an empty name");
-  EXPECT_CONTAINS(error_of([&] { g.add_input("huge", TensorShape{{std::int64_t{1} << 62, 2}}); },
-                           ErrorCode::overflow),
+  EXPECT_CONTAINS(error_of(
+                      [&] {
+                        g.add_input("huge", TensorShape{{std::int64_t{1} << 62, 2}});
+                      },
+                      ErrorCode::overflow),
                   "tensor 'huge' [4611686018427387904, 2] fp32: byte count overflows 64 bits");
   // 2^61 fp32 elements = 2^63 bytes: one past int64
   EXPECT_CONTAINS(error_of([&] { g.add_input("big", TensorShape{{std::int64_t{1} << 61}}); },

@@ -132,26 +132,37 @@ TEST(OpInfer, ConvKeepsLayout) {
 
 TEST(OpInfer, ConvErrorsNameTheOp) {
   auto grp = make_op("layer1.0.conv2", OpKind::conv2d, conv_attrs(64, 3, 1, 1, 3));
-  EXPECT_CONTAINS(error_of([&] { infer(grp, {TensorShape{{1, 64, 56, 56}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(grp, {TensorShape{{1, 64, 56, 56}}});
+                  }),
                   "op 'layer1.0.conv2' (conv2d): input has 64 channels but groups=3 does not "
                   "divide it");
   auto kgrp = make_op("g", OpKind::conv2d, conv_attrs(10, 3, 1, 1, 4));
-  EXPECT_CONTAINS(error_of([&] { infer(kgrp, {TensorShape{{1, 8, 5, 5}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(kgrp, {TensorShape{{1, 8, 5, 5}}});
+                  }),
                   "out_channels=10 but groups=4");
   auto big = make_op("big", OpKind::conv2d, conv_attrs(4, 7, 1, 0));
-  EXPECT_CONTAINS(error_of([&] { infer(big, {TensorShape{{1, 4, 5, 5}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(big, {TensorShape{{1, 4, 5, 5}}});
+                  }),
                   "op 'big' (conv2d): input H=5 with padding 0 is smaller than the dilated "
                   "kernel extent 7");
   auto rank = make_op("r3", OpKind::conv2d, conv_attrs(4, 1, 1, 0));
-  EXPECT_CONTAINS(error_of([&] { infer(rank, {TensorShape{{1, 4, 5}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(rank, {TensorShape{{1, 4, 5}}});
+                  }),
                   "op 'r3' (conv2d): input must be 4-D");
   auto zero = make_op("z", OpKind::conv2d, conv_attrs(0, 1, 1, 0));
-  EXPECT_CONTAINS(error_of([&] { infer(zero, {TensorShape{{1, 4, 5, 5}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(zero, {TensorShape{{1, 4, 5, 5}}});
+                  }),
                   "out_channels must be > 0");
   auto two = make_op("two", OpKind::conv2d, conv_attrs(4, 1, 1, 0));
-  EXPECT_CONTAINS(
-      error_of([&] { infer(two, {TensorShape{{1, 4, 5, 5}}, TensorShape{{1, 4, 5, 5}}}); }),
-      "op 'two' (conv2d): takes 1 input, got 2");
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(two, {TensorShape{{1, 4, 5, 5}}, TensorShape{{1, 4, 5, 5}}});
+                  }),
+                  "op 'two' (conv2d): takes 1 input, got 2");
   ConvAttrs opad = conv_attrs(4, 3, 2, 1);
   opad.output_pad_h = 1;
   EXPECT_CONTAINS(error_of([&] {
@@ -159,7 +170,9 @@ TEST(OpInfer, ConvErrorsNameTheOp) {
                   }),
                   "output_pad applies to conv_transpose2d only");
   auto neg = make_op("neg", OpKind::conv2d, conv_attrs(4, 1, 1, 0));
-  EXPECT_CONTAINS(error_of([&] { infer(neg, {TensorShape{{1, 4, 0, 5}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(neg, {TensorShape{{1, 4, 0, 5}}});
+                  }),
                   "op 'neg' (conv2d): input 0 has a non-positive dim");
 }
 
@@ -192,10 +205,14 @@ TEST(OpInfer, PoolingLikePyTorch) {
   auto drop = make_op("p", OpKind::avg_pool, pool_attrs(2, 3, 1, true));
   EXPECT_EQ(infer(drop, {TensorShape{{1, 1, 4, 4}}}), (Dims{1, 1, 2, 2}));
   auto half = make_op("half", OpKind::avg_pool, pool_attrs(2, 2, 2));
-  EXPECT_CONTAINS(error_of([&] { infer(half, {TensorShape{{1, 1, 8, 8}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(half, {TensorShape{{1, 1, 8, 8}}});
+                  }),
                   "op 'half' (avg_pool): padding 2x2 must be at most half the kernel 2x2");
   auto small = make_op("small", OpKind::max_pool, pool_attrs(3, 1, 0));
-  EXPECT_CONTAINS(error_of([&] { infer(small, {TensorShape{{1, 1, 2, 8}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(small, {TensorShape{{1, 1, 2, 8}}});
+                  }),
                   "op 'small' (max_pool): input H=2 with padding 0 is smaller than the window 3");
 }
 
@@ -205,17 +222,20 @@ TEST(OpInfer, GlobalPoolActivationBatchNormSoftmax) {
   auto relu = make_op("relu", OpKind::activation, ActivationAttrs{Activation::relu});
   EXPECT_EQ(infer(relu, {TensorShape{{4, 5}}}), (Dims{4, 5}));
   auto none = make_op("id", OpKind::activation, ActivationAttrs{Activation::none});
-  EXPECT_CONTAINS(error_of([&] { infer(none, {TensorShape{{4, 5}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(none, {TensorShape{{4, 5}}});
+                  }),
                   "op 'id' (activation): activation 'none' is not an operation");
   auto bn = make_op("bn", OpKind::batch_norm, BatchNormAttrs{});
   EXPECT_EQ(infer(bn, {TensorShape{{2, 3, 4, 5}}}), (Dims{2, 3, 4, 5}));
   auto bad_eps = make_op("bn", OpKind::batch_norm, BatchNormAttrs{0.0});
-  EXPECT_CONTAINS(error_of([&] { infer(bad_eps, {TensorShape{{2, 3}}}); }),
-                  "epsilon must be > 0");
+  EXPECT_CONTAINS(error_of([&] { infer(bad_eps, {TensorShape{{2, 3}}}); }), "epsilon must be > 0");
   auto sm = make_op("sm", OpKind::softmax, SoftmaxAttrs{-1});
   EXPECT_EQ(infer(sm, {TensorShape{{2, 10}}}), (Dims{2, 10}));
   auto sm_bad = make_op("sm", OpKind::softmax, SoftmaxAttrs{2});
-  EXPECT_CONTAINS(error_of([&] { infer(sm_bad, {TensorShape{{2, 10}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(sm_bad, {TensorShape{{2, 10}}});
+                  }),
                   "op 'sm' (softmax): axis=2 is out of range for a rank-2 input");
 }
 
@@ -224,9 +244,13 @@ TEST(OpInfer, AddAndMul) {
   EXPECT_EQ(infer(add, {TensorShape{{1, 64, 8, 8}}, TensorShape{{1, 64, 8, 8}}}),
             (Dims{1, 64, 8, 8}));
   EXPECT_CONTAINS(
-      error_of([&] { infer(add, {TensorShape{{1, 64, 8, 8}}, TensorShape{{1, 32, 8, 8}}}); }),
+      error_of([&] {
+        infer(add, {TensorShape{{1, 64, 8, 8}}, TensorShape{{1, 32, 8, 8}}});
+      }),
       "op 'res' (add): inputs must have one shape, got [1, 64, 8, 8] and [1, 32, 8, 8]");
-  EXPECT_CONTAINS(error_of([&] { infer(add, {TensorShape{{1, 64, 8, 8}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(add, {TensorShape{{1, 64, 8, 8}}});
+                  }),
                   "op 'res' (add): takes 2 inputs, got 1");
   auto mul = make_op("se.scale", OpKind::mul, EltwiseAttrs{});
   EXPECT_EQ(infer(mul, {TensorShape{{2, 64, 8, 8}}, TensorShape{{2, 64, 1, 1}}}),
@@ -234,7 +258,9 @@ TEST(OpInfer, AddAndMul) {
   EXPECT_EQ(infer(mul, {TensorShape{{2, 64, 8, 8}}, TensorShape{{2, 64, 8, 8}}}),
             (Dims{2, 64, 8, 8}));
   EXPECT_CONTAINS(
-      error_of([&] { infer(mul, {TensorShape{{2, 64, 8, 8}}, TensorShape{{2, 32, 1, 1}}}); }),
+      error_of([&] {
+        infer(mul, {TensorShape{{2, 64, 8, 8}}, TensorShape{{2, 32, 1, 1}}});
+      }),
       "op 'se.scale' (mul): second input [2, 32, 1, 1] must equal the first [2, 64, 8, 8] or be "
       "[N, C, 1, 1] = [2, 64, 1, 1]");
 }
@@ -248,24 +274,33 @@ TEST(OpInfer, Concat) {
   EXPECT_EQ(infer(neg, {TensorShape{{1, 64, 28, 28}}, TensorShape{{1, 32, 28, 28}}}),
             (Dims{1, 96, 28, 28}));
   EXPECT_CONTAINS(
-      error_of([&] { infer(cat, {TensorShape{{1, 64, 28, 28}}, TensorShape{{1, 32, 27, 28}}}); }),
+      error_of([&] {
+        infer(cat, {TensorShape{{1, 64, 28, 28}}, TensorShape{{1, 32, 27, 28}}});
+      }),
       "op 'cat' (concat): input 1 [1, 32, 27, 28] does not match input 0 [1, 64, 28, 28] in "
       "every dim except axis 1");
-  EXPECT_CONTAINS(error_of([&] { infer(cat, {TensorShape{{1, 64, 28, 28}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(cat, {TensorShape{{1, 64, 28, 28}}});
+                  }),
                   "takes two or more inputs, got 1");
-  EXPECT_CONTAINS(
-      error_of([&] { infer(cat, {TensorShape{{1, 64, 28, 28}}, TensorShape{{1, 64, 28}}}); }),
-      "does not match input 0");
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(cat, {TensorShape{{1, 64, 28, 28}}, TensorShape{{1, 64, 28}}});
+                  }),
+                  "does not match input 0");
 }
 
 TEST(OpInfer, FullyConnected) {
   auto fc = make_op("fc", OpKind::fully_connected, FullyConnectedAttrs{1000, true});
   EXPECT_EQ(infer(fc, {TensorShape{{8, 512}}}), (Dims{8, 1000}));
   EXPECT_EQ(infer(fc, {TensorShape{{8, 512, 1, 1}}}), (Dims{8, 1000}));
-  EXPECT_CONTAINS(error_of([&] { infer(fc, {TensorShape{{8, 512, 7, 7}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(fc, {TensorShape{{8, 512, 7, 7}}});
+                  }),
                   "op 'fc' (fully_connected): input [8, 512, 7, 7] has spatial dims > 1; "
                   "flatten it first");
-  EXPECT_CONTAINS(error_of([&] { infer(fc, {TensorShape{{8, 512, 7}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(fc, {TensorShape{{8, 512, 7}}});
+                  }),
                   "input must be [N, F] or [N, F, 1, 1]");
 }
 
@@ -275,19 +310,27 @@ TEST(OpInfer, FlattenReshapeUpsample) {
   auto fl2 = make_op("flat", OpKind::flatten, FlattenAttrs{2});
   EXPECT_EQ(infer(fl2, {TensorShape{{2, 3, 4, 5}}}), (Dims{2, 3, 20}));
   auto fl_bad = make_op("flat", OpKind::flatten, FlattenAttrs{4});
-  EXPECT_CONTAINS(error_of([&] { infer(fl_bad, {TensorShape{{2, 3, 4, 5}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(fl_bad, {TensorShape{{2, 3, 4, 5}}});
+                  }),
                   "start_axis=4 is out of range");
 
   auto rs = make_op("rs", OpKind::reshape, ReshapeAttrs{{-1, 4}});
   EXPECT_EQ(infer(rs, {TensorShape{{2, 3, 4}}}), (Dims{6, 4}));
   auto rs2 = make_op("rs", OpKind::reshape, ReshapeAttrs{{-1, -1}});
-  EXPECT_CONTAINS(error_of([&] { infer(rs2, {TensorShape{{2, 3, 4}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(rs2, {TensorShape{{2, 3, 4}}});
+                  }),
                   "op 'rs' (reshape): shape has more than one -1");
   auto rs3 = make_op("rs", OpKind::reshape, ReshapeAttrs{{5, 5}});
-  EXPECT_CONTAINS(error_of([&] { infer(rs3, {TensorShape{{2, 3, 4}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(rs3, {TensorShape{{2, 3, 4}}});
+                  }),
                   "shape [5, 5] has 25 elements but the input [2, 3, 4] has 24");
   auto rs4 = make_op("rs", OpKind::reshape, ReshapeAttrs{{-1, 5}});
-  EXPECT_CONTAINS(error_of([&] { infer(rs4, {TensorShape{{2, 3, 4}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(rs4, {TensorShape{{2, 3, 4}}});
+                  }),
                   "cannot infer the -1 dim");
   auto rs5 = make_op("rs", OpKind::reshape, ReshapeAttrs{{0, 24}});
   EXPECT_CONTAINS(error_of([&] { infer(rs5, {TensorShape{{2, 3, 4}}}); }), "shape dim 0 is 0");
@@ -295,12 +338,17 @@ TEST(OpInfer, FlattenReshapeUpsample) {
   auto up = make_op("up", OpKind::upsample, UpsampleAttrs{2, 3, UpsampleMode::bilinear});
   EXPECT_EQ(infer(up, {TensorShape{{1, 8, 4, 5}}}), (Dims{1, 8, 8, 15}));
   auto up_bad = make_op("up", OpKind::upsample, UpsampleAttrs{0, 1, UpsampleMode::nearest});
-  EXPECT_CONTAINS(error_of([&] { infer(up_bad, {TensorShape{{1, 8, 4, 5}}}); }),
+  EXPECT_CONTAINS(error_of([&] {
+                    infer(up_bad, {TensorShape{{1, 8, 4, 5}}});
+                  }),
                   "op 'up' (upsample): scale must be >= 1");
   auto up_huge = make_op("up", OpKind::upsample,
                          UpsampleAttrs{std::int64_t{1} << 62, 1, UpsampleMode::nearest});
-  EXPECT_CONTAINS(error_of([&] { infer(up_huge, {TensorShape{{1, 8, 4, 5}}}); },
-                           ErrorCode::overflow),
+  EXPECT_CONTAINS(error_of(
+                      [&] {
+                        infer(up_huge, {TensorShape{{1, 8, 4, 5}}});
+                      },
+                      ErrorCode::overflow),
                   "op 'up' (upsample): size overflows 64 bits");
 }
 

@@ -42,8 +42,7 @@ TEST(Shape, OverflowNearTwoToThe62) {
     FAIL() << "expected overflow";
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::overflow);
-    EXPECT_NE(std::string(e.what()).find("byte count of [4611686018427387904]"),
-              std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("byte count of [4611686018427387904]"), std::string::npos)
         << e.what();
   }
   TensorShape too_many{{k2p62, 2}};

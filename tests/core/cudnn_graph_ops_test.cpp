@@ -1,0 +1,116 @@
+// Builders of the graph side (tensors, convolutions, conv-forward operations, graphs), on
+// descriptors cuDNN builds without a GPU.
+#include "plantune/core/cudnn_graph_ops.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "plantune/core/error.h"
+
+namespace {
+
+using plantune::BackendDescriptor;
+using plantune::Error;
+using plantune::ErrorCode;
+using V = std::vector<std::int64_t>;
+
+bool contains(const std::string& s, const std::string& part) {
+  return s.find(part) != std::string::npos;
+}
+
+TEST(PackedStrides, RowMajorAndChannelsLast) {
+  const V dims = {2, 3, 4, 5};
+  EXPECT_EQ(plantune::packed_strides(dims, false), (V{60, 20, 5, 1}));
+  EXPECT_EQ(plantune::packed_strides(dims, true), (V{60, 1, 15, 3}));  // NHWC
+  const V filters = {8, 4, 3, 3};
+  EXPECT_EQ(plantune::packed_strides(filters, true), (V{36, 1, 12, 4}));  // KRSC
+  const V volume = {1, 2, 3, 4, 5};
+  EXPECT_EQ(plantune::packed_strides(volume, true), (V{120, 1, 40, 10, 2}));  // NDHWC
+}
+
+TEST(MakeTensor, FinalizedWithWhatWasAsked) {
+  const V dims = {1, 8, 10, 12};
+  const V strides = plantune::packed_strides(dims, true);
+  BackendDescriptor t = plantune::make_tensor(42, CUDNN_DATA_HALF, dims, strides);
+  EXPECT_TRUE(t.finalized());
+  EXPECT_EQ(t.get_int64(CUDNN_ATTR_TENSOR_UNIQUE_ID), 42);
+  EXPECT_EQ(t.get_int64(CUDNN_ATTR_TENSOR_BYTE_ALIGNMENT), 16);
+  EXPECT_EQ(t.get_int64s(CUDNN_ATTR_TENSOR_DIMENSIONS, 8), dims);
+  EXPECT_EQ(t.get_int64s(CUDNN_ATTR_TENSOR_STRIDES, 8), strides);
+}
+
+TEST(MakeTensor, MismatchedStridesNameTheTensor) {
+  try {
+    plantune::make_tensor(5, CUDNN_DATA_FLOAT, V{1, 2, 3, 4}, V{24, 12, 4});
+    FAIL() << "must throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_TRUE(contains(e.what(), "tensor uid 5: dims [1,2,3,4] and strides [24,12,4]"))
+        << e.what();
+  }
+}
+
+TEST(MakeConvolution, ArraysReadBack) {
+  BackendDescriptor c =
+      plantune::make_convolution(V{3, 2}, V{3, 1}, V{2, 2}, V{1, 2}, CUDNN_DATA_FLOAT);
+  EXPECT_TRUE(c.finalized());
+  EXPECT_EQ(c.get_int64(CUDNN_ATTR_CONVOLUTION_SPATIAL_DIMS), 2);
+  EXPECT_EQ(c.get_int64s(CUDNN_ATTR_CONVOLUTION_PRE_PADDINGS, 4), (V{3, 2}));
+  EXPECT_EQ(c.get_int64s(CUDNN_ATTR_CONVOLUTION_POST_PADDINGS, 4), (V{3, 1}));
+  EXPECT_EQ(c.get_int64s(CUDNN_ATTR_CONVOLUTION_FILTER_STRIDES, 4), (V{2, 2}));
+  EXPECT_EQ(c.get_int64s(CUDNN_ATTR_CONVOLUTION_DILATIONS, 4), (V{1, 2}));
+  auto mode = c.get_enums<cudnnConvolutionMode_t>(CUDNN_ATTR_CONVOLUTION_CONV_MODE,
+                                                  CUDNN_TYPE_CONVOLUTION_MODE, 1);
+  ASSERT_EQ(mode.size(), 1u);
+  EXPECT_EQ(mode[0], CUDNN_CROSS_CORRELATION);
+  EXPECT_THROW(plantune::make_convolution(V{1, 1}, V{1}, V{1, 1}, V{1, 1}, CUDNN_DATA_FLOAT),
+               Error);
+}
+
+// x: 1x8x10x10, w: 16x8x3x3 (or 16x2x3x3 for 4 groups), pad 1, stride 1 -> y: 1x16x10x10.
+struct ConvParts {
+  BackendDescriptor x, w, y, conv;
+};
+ConvParts conv_parts(std::int64_t c_per_group, std::int64_t out_h) {
+  const V xd = {1, 8, 10, 10}, wd = {16, c_per_group, 3, 3}, yd = {1, 16, out_h, out_h};
+  return {plantune::make_tensor(1, CUDNN_DATA_FLOAT, xd, plantune::packed_strides(xd, false)),
+          plantune::make_tensor(2, CUDNN_DATA_FLOAT, wd, plantune::packed_strides(wd, false)),
+          plantune::make_tensor(3, CUDNN_DATA_FLOAT, yd, plantune::packed_strides(yd, false)),
+          plantune::make_convolution(V{1, 1}, V{1, 1}, V{1, 1}, V{1, 1}, CUDNN_DATA_FLOAT)};
+}
+
+TEST(MakeConvForward, AcceptsConsistentShapesIncludingGroups) {
+  for (std::int64_t cg : {8, 2}) {  // dense, then 4 groups (cuDNN infers groups = 8 / 2)
+    ConvParts p = conv_parts(cg, 10);
+    BackendDescriptor op =
+        plantune::make_conv_forward(p.x, p.w, p.y, p.conv, CUDNN_DATA_FLOAT);
+    EXPECT_TRUE(op.finalized()) << "C/groups = " << cg;
+  }
+}
+
+TEST(MakeConvForward, RejectsAnOutputOfTheWrongSize) {
+  ConvParts p = conv_parts(8, 9);  // pad 1 keeps 10x10, not 9x9
+  EXPECT_THROW(plantune::make_conv_forward(p.x, p.w, p.y, p.conv, CUDNN_DATA_FLOAT), Error);
+}
+
+TEST(MakeConvForward, RejectsDescriptorsInTheWrongRole) {
+  ConvParts p = conv_parts(8, 10);
+  try {
+    plantune::make_conv_forward(p.conv, p.w, p.y, p.conv, CUDNN_DATA_FLOAT);
+    FAIL() << "must throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_TRUE(contains(e.what(), "conv forward X must be a CUDNN_BACKEND_TENSOR_DESCRIPTOR, "
+                                   "got CUDNN_BACKEND_CONVOLUTION_DESCRIPTOR"))
+        << e.what();
+  }
+}
+
+TEST(MakeOperationGraph, RejectsNoOperations) {
+  EXPECT_THROW(plantune::make_operation_graph(nullptr, {}), Error);
+}
+
+}  // namespace
