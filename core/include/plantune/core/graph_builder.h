@@ -1,6 +1,6 @@
 #pragma once
 // Terse construction of Graphs in code (built-in models, tests). Each call appends one op named
-// `<prefix><name>` and returns its output tensor.
+// exactly `name` and returns its output tensor.
 #include <string>
 #include <vector>
 
