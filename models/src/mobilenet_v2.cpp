@@ -21,8 +21,8 @@ constexpr std::int64_t kLastChannels = 1280;
 struct Stage {
   std::int64_t t, c, n, s;
 };
-constexpr Stage kStages[] = {{1, 16, 1, 1},  {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
-                             {6, 96, 3, 1},  {6, 160, 3, 2}, {6, 320, 1, 1}};
+constexpr Stage kStages[] = {{1, 16, 1, 1}, {6, 24, 2, 2},  {6, 32, 3, 2}, {6, 64, 4, 2},
+                             {6, 96, 3, 1}, {6, 160, 3, 2}, {6, 320, 1, 1}};
 
 // Conv2dNormActivation: conv (no bias) "<p>0", BN "<p>1", ReLU6 "<p>2".
 TensorId conv_bn_relu6(GraphBuilder& b, const std::string& p, TensorId x, std::int64_t out,
@@ -37,7 +37,9 @@ TensorId inverted_residual(GraphBuilder& b, const std::string& p, TensorId x, st
   const std::int64_t hidden = in * expand;
   int layer = 0;  // position in the block's `conv` Sequential
   TensorId y = x;
-  if (expand != 1) y = conv_bn_relu6(b, p + "conv." + std::to_string(layer++) + ".", y, hidden, 1, 1);
+  if (expand != 1) {
+    y = conv_bn_relu6(b, p + "conv." + std::to_string(layer++) + ".", y, hidden, 1, 1);
+  }
   y = conv_bn_relu6(b, p + "conv." + std::to_string(layer++) + ".", y, hidden, 3, stride, hidden);
   y = b.conv(p + "conv." + std::to_string(layer++), y, out, 1);  // linear bottleneck
   y = b.batch_norm(p + "conv." + std::to_string(layer++), y);
@@ -49,8 +51,7 @@ TensorId inverted_residual(GraphBuilder& b, const std::string& p, TensorId x, st
 
 std::string mobilenet_v2_image_problem(std::int64_t image_size) {
   if (image_size < kMinImageSize) {
-    return "must be at least " + std::to_string(kMinImageSize) +
-           " (the network downsamples by 32)";
+    return "must be at least " + std::to_string(kMinImageSize) + " (the network downsamples by 32)";
   }
   return {};
 }

@@ -20,15 +20,20 @@ struct Entry {
 const std::vector<Entry>& entries() {
   static const std::vector<Entry> kEntries = {
       {{"resnet18", "ResNet-18 (torchvision): basic blocks, ImageNet classifier", 224},
-       detail::resnet_image_problem, detail::build_resnet18},
+       detail::resnet_image_problem,
+       detail::build_resnet18},
       {{"resnet50", "ResNet-50 v1.5 (torchvision): bottlenecks, stride on the 3x3", 224},
-       detail::resnet_image_problem, detail::build_resnet50},
+       detail::resnet_image_problem,
+       detail::build_resnet50},
       {{"vgg19", "VGG-19 (torchvision, no batch norm): 16 convs, 3 fully connected", 224},
-       detail::vgg_image_problem, detail::build_vgg19},
+       detail::vgg_image_problem,
+       detail::build_vgg19},
       {{"mobilenet_v2", "MobileNetV2 1.0 (torchvision): inverted residuals, ReLU6", 224},
-       detail::mobilenet_v2_image_problem, detail::build_mobilenet_v2},
+       detail::mobilenet_v2_image_problem,
+       detail::build_mobilenet_v2},
       {{"unet", "U-Net for brain MRI segmentation: 3 -> 1 channels, 32 features, sigmoid", 256},
-       detail::unet_image_problem, detail::build_unet},
+       detail::unet_image_problem,
+       detail::build_unet},
   };
   return kEntries;
 }

@@ -21,8 +21,8 @@ struct ResNet {
   GraphBuilder& b;
   std::int64_t in_channels = 64;  // channels entering the next block
 
-  TensorId conv_bn(const std::string& prefix, int i, TensorId x, std::int64_t out,
-                   std::int64_t k, std::int64_t stride) {
+  TensorId conv_bn(const std::string& prefix, int i, TensorId x, std::int64_t out, std::int64_t k,
+                   std::int64_t stride) {
     const std::string n = std::to_string(i);
     x = b.conv(prefix + "conv" + n, x, out, k, stride);
     return b.batch_norm(prefix + "bn" + n, x);
@@ -93,8 +93,7 @@ Graph build_resnet(const std::string& name, std::int64_t batch, std::int64_t ima
 
 std::string resnet_image_problem(std::int64_t image_size) {
   if (image_size < kMinImageSize) {
-    return "must be at least " + std::to_string(kMinImageSize) +
-           " (the network downsamples by 32)";
+    return "must be at least " + std::to_string(kMinImageSize) + " (the network downsamples by 32)";
   }
   return {};
 }

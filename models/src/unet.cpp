@@ -18,8 +18,8 @@ namespace {
 constexpr std::int64_t kFeatures = 32;
 constexpr std::int64_t kInChannels = 3;
 constexpr std::int64_t kOutChannels = 1;
-constexpr int kLevels = 4;                          // pools, and upconvs
-constexpr std::int64_t kDivisor = 1 << kLevels;     // 16: every level must halve exactly
+constexpr int kLevels = 4;                       // pools, and upconvs
+constexpr std::int64_t kDivisor = 1 << kLevels;  // 16: every level must halve exactly
 
 // UNet._block: "<module>.<tag>conv1", norm1, relu1, conv2, norm2, relu2.
 TensorId block(GraphBuilder& b, const std::string& module, const std::string& tag, TensorId x,

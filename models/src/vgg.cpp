@@ -19,17 +19,24 @@ namespace {
 constexpr std::int64_t kPooledSize = 7;  // AdaptiveAvgPool2d((7, 7))
 constexpr std::int64_t kClasses = 1000;
 constexpr std::int64_t kPool = -1;  // marks a max pool in kConfigE
-constexpr std::int64_t kConfigE[] = {64,  64,  kPool, 128, 128, kPool, 256, 256, 256, 256, kPool,
-                                     512, 512, 512,   512, kPool, 512, 512, 512, 512, kPool};
+// clang-format off
+constexpr std::int64_t kConfigE[] = {
+    64, 64, kPool,
+    128, 128, kPool,
+    256, 256, 256, 256, kPool,
+    512, 512, 512, 512, kPool,
+    512, 512, 512, 512, kPool};
+// clang-format on
 
 }  // namespace
 
 std::string vgg_image_problem(std::int64_t image_size) {
   const std::int64_t map = image_size / 32;  // five floor-halvings
   if (map < kPooledSize || map % kPooledSize != 0) {
-    return "must give a feature map floor(S/32) that is a multiple of 7 (e.g. 224 or 448; got " +
-           std::to_string(map) + "x" + std::to_string(map) +
-           "), so that AdaptiveAvgPool2d((7, 7)) is a uniform average pool";
+    std::string side = std::to_string(map);
+    return "gives " + side + "x" + side +
+           " feature maps after the five max pools; floor(S/32) must be a multiple of 7 "
+           "(e.g. S = 224 or 448) for AdaptiveAvgPool2d((7, 7)) to be a uniform average pool";
   }
   return {};
 }

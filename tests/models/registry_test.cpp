@@ -3,10 +3,10 @@
 #include "plantune/models/registry.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "model_test_util.h"
 #include "plantune/core/graph_builder.h"

@@ -70,7 +70,8 @@ TEST(UNet, ImageSizeMustBeAMultipleOf16) {
   for (std::int64_t bad : {250, 8}) {
     opts.image_size = bad;
     std::string msg = error_of([&] { build_model("unet", opts); });
-    EXPECT_CONTAINS(msg, "image size " + std::to_string(bad) + " must be a positive multiple of 16");
+    EXPECT_CONTAINS(msg,
+                    "image size " + std::to_string(bad) + " must be a positive multiple of 16");
   }
 }
 
