@@ -154,10 +154,10 @@ std::string plan_to_svg(const Problem& problem, const Plan& plan, const SvgOptio
       s += "><title>" + escape(tip) + "</title></rect>\n";
       const std::string label = b.name.empty() ? std::to_string(b.id) : b.name;
       const double chars = (w - 4) / 6.2;  // about 6.2 px per character at 11 px
-      if (!b.alias && h >= 12 && chars >= 3) {
-        std::string shown = label.size() <= static_cast<std::size_t>(chars)
-                                ? label
-                                : label.substr(0, static_cast<std::size_t>(chars) - 1) + "~";
+      if (!b.alias && h >= 12 && chars >= 5) {
+        // Too long: keep the end, which tells layers apart ("~1.conv3"), after a tilde.
+        const auto fit = static_cast<std::size_t>(chars);
+        std::string shown = label.size() <= fit ? label : "~" + label.substr(label.size() - fit + 1);
         s += "<text class=\"label\" x=\"" + num(x + w / 2) + "\" y=\"" + num(y + h / 2 + 4) +
              "\" text-anchor=\"middle\">" + escape(shown) + "</text>\n";
       }
