@@ -19,7 +19,7 @@ struct ConvShape {
   std::int64_t n = 1, c = 1, h = 1, w = 1;  // input
   std::int64_t k = 1, r = 1, s = 1;         // k filters of r x s
   std::int64_t stride_h = 1, stride_w = 1;
-  std::int64_t pad_h = 0, pad_w = 0;        // same padding before and after
+  std::int64_t pad_h = 0, pad_w = 0;  // same padding before and after
   std::int64_t dil_h = 1, dil_w = 1;
   std::int64_t groups = 1;
 
@@ -67,8 +67,10 @@ inline ConvReference conv2d_reference(const ConvShape& sh, std::span<const float
               for (std::int64_t s = 0; s < sh.s; ++s) {
                 const std::int64_t iw = q * sh.stride_w - sh.pad_w + s * sh.dil_w;
                 if (iw < 0 || iw >= sh.w) continue;
-                const double xv = x[static_cast<std::size_t>(((n * sh.c + cin) * sh.h + ih) * sh.w + iw)];
-                const double wv = wt[static_cast<std::size_t>(((k * cg + c) * sh.r + r) * sh.s + s)];
+                const double xv =
+                    x[static_cast<std::size_t>(((n * sh.c + cin) * sh.h + ih) * sh.w + iw)];
+                const double wv =
+                    wt[static_cast<std::size_t>(((k * cg + c) * sh.r + r) * sh.s + s)];
                 acc += xv * wv;
                 abs_acc += std::fabs(xv * wv);
               }
@@ -96,8 +98,8 @@ inline std::vector<float> random_uniform(std::size_t count, std::uint32_t seed) 
 // Repacks a logical (N, C, H, W) tensor stored NCHW into NHWC storage (and back). Filters
 // (K, C, R, S) repack the same way into KRSC.
 template <typename T>
-std::vector<T> nchw_to_nhwc(std::span<const T> src, std::int64_t N, std::int64_t C,
-                            std::int64_t H, std::int64_t W) {
+std::vector<T> nchw_to_nhwc(std::span<const T> src, std::int64_t N, std::int64_t C, std::int64_t H,
+                            std::int64_t W) {
   std::vector<T> dst(src.size());
   for (std::int64_t n = 0; n < N; ++n)
     for (std::int64_t c = 0; c < C; ++c)
@@ -109,8 +111,8 @@ std::vector<T> nchw_to_nhwc(std::span<const T> src, std::int64_t N, std::int64_t
 }
 
 template <typename T>
-std::vector<T> nhwc_to_nchw(std::span<const T> src, std::int64_t N, std::int64_t C,
-                            std::int64_t H, std::int64_t W) {
+std::vector<T> nhwc_to_nchw(std::span<const T> src, std::int64_t N, std::int64_t C, std::int64_t H,
+                            std::int64_t W) {
   std::vector<T> dst(src.size());
   for (std::int64_t n = 0; n < N; ++n)
     for (std::int64_t c = 0; c < C; ++c)

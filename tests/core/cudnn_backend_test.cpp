@@ -55,9 +55,10 @@ TEST(BackendDescriptor, RejectedAttributeNamesDescriptorAndAttribute) {
   } catch (const Error& e) {
     EXPECT_EQ(e.code(), ErrorCode::cudnn_error);
     const std::string what = e.what();
-    EXPECT_TRUE(contains(what, "setting CUDNN_ATTR_CONVOLUTION_COMP_TYPE (1 element(s)) on a "
-                               "CUDNN_BACKEND_TENSOR_DESCRIPTOR: cuDNN error "
-                               "CUDNN_STATUS_BAD_PARAM"))
+    EXPECT_TRUE(contains(what,
+                         "setting CUDNN_ATTR_CONVOLUTION_COMP_TYPE (1 element(s)) on a "
+                         "CUDNN_BACKEND_TENSOR_DESCRIPTOR: cuDNN error "
+                         "CUDNN_STATUS_BAD_PARAM"))
         << what;
   }
 }
@@ -123,10 +124,13 @@ TEST(BackendDescriptor, EnumAndDescriptorArrayAttributes) {
       .set_int64s(CUDNN_ATTR_CONVOLUTION_FILTER_STRIDES, one)
       .set_int64s(CUDNN_ATTR_CONVOLUTION_DILATIONS, one);
   conv.finalize();
-  auto modes = conv.get_enums<cudnnConvolutionMode_t>(CUDNN_ATTR_CONVOLUTION_CONV_MODE,
-                                                      CUDNN_TYPE_CONVOLUTION_MODE, 1);
-  ASSERT_EQ(modes.size(), 1u);
-  EXPECT_EQ(modes[0], CUDNN_CROSS_CORRELATION);
+  // A scalar attribute is read with capacity exactly 1 (Note [cuDNN backend descriptors]).
+  auto compute =
+      conv.get_enums<cudnnDataType_t>(CUDNN_ATTR_CONVOLUTION_COMP_TYPE, CUDNN_TYPE_DATA_TYPE, 1);
+  EXPECT_EQ(compute, std::vector<cudnnDataType_t>{CUDNN_DATA_FLOAT});
+  EXPECT_THROW(
+      conv.get_enums<cudnnDataType_t>(CUDNN_ATTR_CONVOLUTION_COMP_TYPE, CUDNN_TYPE_DATA_TYPE, 4),
+      Error);
 
   // 1x1 convolution of a 1x4x2x2 input into 1x8x2x2: an operation built from descriptors.
   BackendDescriptor x = tensor(1, {1, 4, 2, 2}, {16, 4, 2, 1});

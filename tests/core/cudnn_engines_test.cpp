@@ -61,9 +61,9 @@ std::vector<BackendDescriptor> supported_engines(const BackendDescriptor& graph)
   return out;
 }
 
-#define PT_GRAPH_OR_SKIP(g)                                                              \
-  std::string why_;                                                                      \
-  std::optional<Graph> g = make_graph(&why_);                                            \
+#define PT_GRAPH_OR_SKIP(g)                   \
+  std::string why_;                           \
+  std::optional<Graph> g = make_graph(&why_); \
   if (!g) GTEST_SKIP() << "this cuDNN builds no operation graph without a handle: " << why_
 
 TEST(CudnnEngines, EnumeratesEnginesAndReadsTheirIndexAndKnobs) {

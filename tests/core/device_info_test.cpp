@@ -2,10 +2,9 @@
 // CUDA runtime directly on a GPU machine, and for their no-device answers elsewhere).
 #include "plantune/core/device_info.h"
 
+#include <cuda_runtime_api.h>
 #include <cudnn_version.h>
 #include <gtest/gtest.h>
-
-#include <cuda_runtime_api.h>
 
 #include <string>
 

@@ -1,0 +1,349 @@
+#include "plantune/core/cudnn_backend_names.h"
+
+#include <charconv>
+#include <cstdint>
+#include <span>
+
+namespace plantune {
+namespace {
+
+// Values and names as in cudnn_graph.h (cuDNN 9.19); the values are ABI and do not change
+// between versions. Attributes: the groups plantune builds or queries (values below 1620).
+struct Entry {
+  int value;
+  std::string_view name;
+};
+
+constexpr Entry kDescriptorTypes[] = {
+    {0, "CUDNN_BACKEND_POINTWISE_DESCRIPTOR"},
+    {1, "CUDNN_BACKEND_CONVOLUTION_DESCRIPTOR"},
+    {2, "CUDNN_BACKEND_ENGINE_DESCRIPTOR"},
+    {3, "CUDNN_BACKEND_ENGINECFG_DESCRIPTOR"},
+    {4, "CUDNN_BACKEND_ENGINEHEUR_DESCRIPTOR"},
+    {5, "CUDNN_BACKEND_EXECUTION_PLAN_DESCRIPTOR"},
+    {6, "CUDNN_BACKEND_INTERMEDIATE_INFO_DESCRIPTOR"},
+    {7, "CUDNN_BACKEND_KNOB_CHOICE_DESCRIPTOR"},
+    {8, "CUDNN_BACKEND_KNOB_INFO_DESCRIPTOR"},
+    {9, "CUDNN_BACKEND_LAYOUT_INFO_DESCRIPTOR"},
+    {10, "CUDNN_BACKEND_OPERATION_CONVOLUTION_FORWARD_DESCRIPTOR"},
+    {11, "CUDNN_BACKEND_OPERATION_CONVOLUTION_BACKWARD_FILTER_DESCRIPTOR"},
+    {12, "CUDNN_BACKEND_OPERATION_CONVOLUTION_BACKWARD_DATA_DESCRIPTOR"},
+    {13, "CUDNN_BACKEND_OPERATION_POINTWISE_DESCRIPTOR"},
+    {14, "CUDNN_BACKEND_OPERATION_GEN_STATS_DESCRIPTOR"},
+    {15, "CUDNN_BACKEND_OPERATIONGRAPH_DESCRIPTOR"},
+    {16, "CUDNN_BACKEND_VARIANT_PACK_DESCRIPTOR"},
+    {17, "CUDNN_BACKEND_TENSOR_DESCRIPTOR"},
+    {18, "CUDNN_BACKEND_MATMUL_DESCRIPTOR"},
+    {19, "CUDNN_BACKEND_OPERATION_MATMUL_DESCRIPTOR"},
+    {20, "CUDNN_BACKEND_OPERATION_BN_FINALIZE_STATISTICS_DESCRIPTOR"},
+    {21, "CUDNN_BACKEND_REDUCTION_DESCRIPTOR"},
+    {22, "CUDNN_BACKEND_OPERATION_REDUCTION_DESCRIPTOR"},
+    {23, "CUDNN_BACKEND_OPERATION_BN_BWD_WEIGHTS_DESCRIPTOR"},
+    {24, "CUDNN_BACKEND_RESAMPLE_DESCRIPTOR"},
+    {25, "CUDNN_BACKEND_OPERATION_RESAMPLE_FWD_DESCRIPTOR"},
+    {26, "CUDNN_BACKEND_OPERATION_RESAMPLE_BWD_DESCRIPTOR"},
+    {27, "CUDNN_BACKEND_OPERATION_CONCAT_DESCRIPTOR"},
+    {28, "CUDNN_BACKEND_OPERATION_SIGNAL_DESCRIPTOR"},
+    {29, "CUDNN_BACKEND_OPERATION_NORM_FORWARD_DESCRIPTOR"},
+    {30, "CUDNN_BACKEND_OPERATION_NORM_BACKWARD_DESCRIPTOR"},
+    {31, "CUDNN_BACKEND_OPERATION_RESHAPE_DESCRIPTOR"},
+    {32, "CUDNN_BACKEND_RNG_DESCRIPTOR"},
+    {33, "CUDNN_BACKEND_OPERATION_RNG_DESCRIPTOR"},
+    {34, "CUDNN_BACKEND_KERNEL_CACHE_DESCRIPTOR"},
+    {35, "CUDNN_BACKEND_OPERATION_PAGED_CACHE_LOAD_DESCRIPTOR"},
+    {36, "CUDNN_BACKEND_OPERATION_BLOCK_SCALE_QUANTIZE_DESCRIPTOR"},
+    {37, "CUDNN_BACKEND_OPERATION_BLOCK_SCALE_DEQUANTIZE_DESCRIPTOR"},
+    {38, "CUDNN_BACKEND_DEVICEPROP_DESCRIPTOR"},
+    {39, "CUDNN_BACKEND_OPERATION_EXPAND_BAND_MATRIX_DESCRIPTOR"},
+    {40, "CUDNN_BACKEND_OPERATION_CONTRACT_BAND_MATRIX_DESCRIPTOR"},
+    {41, "CUDNN_BACKEND_OPERATION_SDPA_FWD_DESCRIPTOR"},
+    {42, "CUDNN_BACKEND_OPERATION_MOE_GROUPED_MATMUL_DESCRIPTOR"},
+    {43, "CUDNN_BACKEND_OPERATION_SDPA_BWD_DESCRIPTOR"},
+};
+
+constexpr Entry kAttributes[] = {
+    {0, "CUDNN_ATTR_POINTWISE_MODE"},
+    {1, "CUDNN_ATTR_POINTWISE_MATH_PREC"},
+    {2, "CUDNN_ATTR_POINTWISE_NAN_PROPAGATION"},
+    {3, "CUDNN_ATTR_POINTWISE_RELU_LOWER_CLIP"},
+    {4, "CUDNN_ATTR_POINTWISE_RELU_UPPER_CLIP"},
+    {5, "CUDNN_ATTR_POINTWISE_RELU_LOWER_CLIP_SLOPE"},
+    {6, "CUDNN_ATTR_POINTWISE_ELU_ALPHA"},
+    {7, "CUDNN_ATTR_POINTWISE_SOFTPLUS_BETA"},
+    {8, "CUDNN_ATTR_POINTWISE_SWISH_BETA"},
+    {9, "CUDNN_ATTR_POINTWISE_AXIS"},
+    {100, "CUDNN_ATTR_CONVOLUTION_COMP_TYPE"},
+    {101, "CUDNN_ATTR_CONVOLUTION_CONV_MODE"},
+    {102, "CUDNN_ATTR_CONVOLUTION_DILATIONS"},
+    {103, "CUDNN_ATTR_CONVOLUTION_FILTER_STRIDES"},
+    {104, "CUDNN_ATTR_CONVOLUTION_POST_PADDINGS"},
+    {105, "CUDNN_ATTR_CONVOLUTION_PRE_PADDINGS"},
+    {106, "CUDNN_ATTR_CONVOLUTION_SPATIAL_DIMS"},
+    {200, "CUDNN_ATTR_ENGINEHEUR_MODE"},
+    {201, "CUDNN_ATTR_ENGINEHEUR_OPERATION_GRAPH"},
+    {202, "CUDNN_ATTR_ENGINEHEUR_RESULTS"},
+    {203, "CUDNN_ATTR_ENGINEHEUR_SM_COUNT_TARGET"},
+    {204, "CUDNN_ATTR_ENGINEHEUR_DEVICEPROP"},
+    {300, "CUDNN_ATTR_ENGINECFG_ENGINE"},
+    {301, "CUDNN_ATTR_ENGINECFG_INTERMEDIATE_INFO"},
+    {302, "CUDNN_ATTR_ENGINECFG_KNOB_CHOICES"},
+    {303, "CUDNN_ATTR_ENGINECFG_WORKSPACE_SIZE"},
+    {304, "CUDNN_ATTR_ENGINECFG_SHARED_MEMORY_USED"},
+    {400, "CUDNN_ATTR_EXECUTION_PLAN_HANDLE"},
+    {401, "CUDNN_ATTR_EXECUTION_PLAN_ENGINE_CONFIG"},
+    {402, "CUDNN_ATTR_EXECUTION_PLAN_WORKSPACE_SIZE"},
+    {403, "CUDNN_ATTR_EXECUTION_PLAN_COMPUTED_INTERMEDIATE_UIDS"},
+    {404, "CUDNN_ATTR_EXECUTION_PLAN_RUN_ONLY_INTERMEDIATE_UIDS"},
+    {405, "CUDNN_ATTR_EXECUTION_PLAN_JSON_REPRESENTATION"},
+    {406, "CUDNN_ATTR_EXECUTION_PLAN_KERNEL_CACHE"},
+    {407, "CUDNN_ATTR_EXECUTION_PLAN_DEVICEPROP"},
+    {500, "CUDNN_ATTR_INTERMEDIATE_INFO_UNIQUE_ID"},
+    {501, "CUDNN_ATTR_INTERMEDIATE_INFO_SIZE"},
+    {502, "CUDNN_ATTR_INTERMEDIATE_INFO_DEPENDENT_DATA_UIDS"},
+    {503, "CUDNN_ATTR_INTERMEDIATE_INFO_DEPENDENT_ATTRIBUTES"},
+    {600, "CUDNN_ATTR_KNOB_CHOICE_KNOB_TYPE"},
+    {601, "CUDNN_ATTR_KNOB_CHOICE_KNOB_VALUE"},
+    {700, "CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_ALPHA"},
+    {701, "CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_BETA"},
+    {702, "CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_CONV_DESC"},
+    {703, "CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_W"},
+    {704, "CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_X"},
+    {705, "CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_Y"},
+    {706, "CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_DATA_ALPHA"},
+    {707, "CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_DATA_BETA"},
+    {708, "CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_DATA_CONV_DESC"},
+    {709, "CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_DATA_W"},
+    {710, "CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_DATA_DX"},
+    {711, "CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_DATA_DY"},
+    {712, "CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_FILTER_ALPHA"},
+    {713, "CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_FILTER_BETA"},
+    {714, "CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_FILTER_CONV_DESC"},
+    {715, "CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_FILTER_DW"},
+    {716, "CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_FILTER_X"},
+    {717, "CUDNN_ATTR_OPERATION_CONVOLUTION_BWD_FILTER_DY"},
+    {750, "CUDNN_ATTR_OPERATION_POINTWISE_PW_DESCRIPTOR"},
+    {751, "CUDNN_ATTR_OPERATION_POINTWISE_XDESC"},
+    {752, "CUDNN_ATTR_OPERATION_POINTWISE_BDESC"},
+    {753, "CUDNN_ATTR_OPERATION_POINTWISE_YDESC"},
+    {754, "CUDNN_ATTR_OPERATION_POINTWISE_ALPHA1"},
+    {755, "CUDNN_ATTR_OPERATION_POINTWISE_ALPHA2"},
+    {756, "CUDNN_ATTR_OPERATION_POINTWISE_DXDESC"},
+    {757, "CUDNN_ATTR_OPERATION_POINTWISE_DYDESC"},
+    {758, "CUDNN_ATTR_OPERATION_POINTWISE_TDESC"},
+    {800, "CUDNN_ATTR_OPERATIONGRAPH_HANDLE"},
+    {801, "CUDNN_ATTR_OPERATIONGRAPH_OPS"},
+    {803, "CUDNN_ATTR_OPERATIONGRAPH_IS_DYNAMIC_SHAPE_ENABLED"},
+    {804, "CUDNN_ATTR_OPERATIONGRAPH_IS_SAME_TOPOLOGY"},
+    {900, "CUDNN_ATTR_TENSOR_BYTE_ALIGNMENT"},
+    {901, "CUDNN_ATTR_TENSOR_DATA_TYPE"},
+    {902, "CUDNN_ATTR_TENSOR_DIMENSIONS"},
+    {903, "CUDNN_ATTR_TENSOR_STRIDES"},
+    {905, "CUDNN_ATTR_TENSOR_VECTORIZED_DIMENSION"},
+    {906, "CUDNN_ATTR_TENSOR_UNIQUE_ID"},
+    {907, "CUDNN_ATTR_TENSOR_IS_VIRTUAL"},
+    {908, "CUDNN_ATTR_TENSOR_IS_BY_VALUE"},
+    {909, "CUDNN_ATTR_TENSOR_REORDERING_MODE"},
+    {913, "CUDNN_ATTR_TENSOR_RAGGED_OFFSET_DESC"},
+    {1000, "CUDNN_ATTR_VARIANT_PACK_UNIQUE_IDS"},
+    {1001, "CUDNN_ATTR_VARIANT_PACK_DATA_POINTERS"},
+    {1002, "CUDNN_ATTR_VARIANT_PACK_INTERMEDIATES"},
+    {1003, "CUDNN_ATTR_VARIANT_PACK_WORKSPACE"},
+    {1010, "CUDNN_ATTR_VARIANT_PACK_OVERRIDE_UNIQUE_IDS"},
+    {1011, "CUDNN_ATTR_VARIANT_PACK_OVERRIDE_SHAPES"},
+    {1012, "CUDNN_ATTR_VARIANT_PACK_OVERRIDE_STRIDES"},
+    {1100, "CUDNN_ATTR_LAYOUT_INFO_TENSOR_UID"},
+    {1101, "CUDNN_ATTR_LAYOUT_INFO_TYPES"},
+    {1200, "CUDNN_ATTR_KNOB_INFO_TYPE"},
+    {1201, "CUDNN_ATTR_KNOB_INFO_MAXIMUM_VALUE"},
+    {1202, "CUDNN_ATTR_KNOB_INFO_MINIMUM_VALUE"},
+    {1203, "CUDNN_ATTR_KNOB_INFO_STRIDE"},
+    {1300, "CUDNN_ATTR_ENGINE_OPERATION_GRAPH"},
+    {1301, "CUDNN_ATTR_ENGINE_GLOBAL_INDEX"},
+    {1302, "CUDNN_ATTR_ENGINE_KNOB_INFO"},
+    {1303, "CUDNN_ATTR_ENGINE_NUMERICAL_NOTE"},
+    {1304, "CUDNN_ATTR_ENGINE_LAYOUT_INFO"},
+    {1305, "CUDNN_ATTR_ENGINE_BEHAVIOR_NOTE"},
+    {1306, "CUDNN_ATTR_ENGINE_SM_COUNT_TARGET"},
+    {1307, "CUDNN_ATTR_ENGINE_DEVICEPROP"},
+    {1308, "CUDNN_ATTR_ENGINE_DISABLE_CLUSTER_COOPERATIVE"},
+    {1500, "CUDNN_ATTR_MATMUL_COMP_TYPE"},
+    {1503, "CUDNN_ATTR_MATMUL_PADDING_VALUE"},
+    {1520, "CUDNN_ATTR_OPERATION_MATMUL_ADESC"},
+    {1521, "CUDNN_ATTR_OPERATION_MATMUL_BDESC"},
+    {1522, "CUDNN_ATTR_OPERATION_MATMUL_CDESC"},
+    {1523, "CUDNN_ATTR_OPERATION_MATMUL_DESC"},
+    {1525, "CUDNN_ATTR_OPERATION_MATMUL_GEMM_M_OVERRIDE_DESC"},
+    {1526, "CUDNN_ATTR_OPERATION_MATMUL_GEMM_N_OVERRIDE_DESC"},
+    {1527, "CUDNN_ATTR_OPERATION_MATMUL_GEMM_K_OVERRIDE_DESC"},
+    {1600, "CUDNN_ATTR_REDUCTION_OPERATOR"},
+    {1601, "CUDNN_ATTR_REDUCTION_COMP_TYPE"},
+    {1602, "CUDNN_ATTR_REDUCTION_IS_DETERMINISTIC"},
+    {1610, "CUDNN_ATTR_OPERATION_REDUCTION_XDESC"},
+    {1611, "CUDNN_ATTR_OPERATION_REDUCTION_YDESC"},
+    {1612, "CUDNN_ATTR_OPERATION_REDUCTION_DESC"},
+};
+
+constexpr Entry kDataTypes[] = {
+    {0, "CUDNN_DATA_FLOAT"},
+    {1, "CUDNN_DATA_DOUBLE"},
+    {2, "CUDNN_DATA_HALF"},
+    {3, "CUDNN_DATA_INT8"},
+    {4, "CUDNN_DATA_INT32"},
+    {5, "CUDNN_DATA_INT8x4"},
+    {6, "CUDNN_DATA_UINT8"},
+    {7, "CUDNN_DATA_UINT8x4"},
+    {8, "CUDNN_DATA_INT8x32"},
+    {9, "CUDNN_DATA_BFLOAT16"},
+    {10, "CUDNN_DATA_INT64"},
+    {11, "CUDNN_DATA_BOOLEAN"},
+    {12, "CUDNN_DATA_FP8_E4M3"},
+    {13, "CUDNN_DATA_FP8_E5M2"},
+    {14, "CUDNN_DATA_FAST_FLOAT_FOR_FP8"},
+    {15, "CUDNN_DATA_FP8_E8M0"},
+    {16, "CUDNN_DATA_FP4_E2M1"},
+    {17, "CUDNN_DATA_INT4"},
+    {18, "CUDNN_DATA_UINT4"},
+    {19, "CUDNN_DATA_UINT32"},
+    {20, "CUDNN_DATA_COMPLEX_FP32"},
+    {21, "CUDNN_DATA_COMPLEX_FP64"},
+};
+
+constexpr Entry kHeurModes[] = {
+    {0, "CUDNN_HEUR_MODE_INSTANT"},
+    {1, "CUDNN_HEUR_MODE_B"},
+    {2, "CUDNN_HEUR_MODE_FALLBACK"},
+    {3, "CUDNN_HEUR_MODE_A"},
+};
+
+constexpr Entry kNumericalNotes[] = {
+    {0, "TENSOR_CORE"},
+    {1, "DOWN_CONVERT_INPUTS"},
+    {2, "REDUCED_PRECISION_REDUCTION"},
+    {3, "FFT"},
+    {4, "NONDETERMINISTIC"},
+    {5, "WINOGRAD"},
+    {6, "WINOGRAD_TILE_4x4"},
+    {7, "WINOGRAD_TILE_6x6"},
+    {8, "WINOGRAD_TILE_13x13"},
+    {9, "STRICT_NAN_PROP"},
+};
+
+constexpr Entry kBehaviorNotes[] = {
+    {0, "RUNTIME_COMPILATION"},           {1, "REQUIRES_FILTER_INT8x32_REORDER"},
+    {2, "REQUIRES_BIAS_INT8x32_REORDER"}, {3, "SUPPORTS_CUDA_GRAPH_NATIVE_API"},
+    {4, "CUBLASLT_DEPENDENCY"},
+};
+
+constexpr Entry kKnobTypes[] = {
+    {0, "SPLIT_K"},
+    {1, "SWIZZLE"},
+    {2, "TILE_SIZE"},
+    {3, "USE_TEX"},
+    {4, "EDGE"},
+    {5, "KBLOCK"},
+    {6, "LDGA"},
+    {7, "LDGB"},
+    {8, "CHUNK_K"},
+    {9, "SPLIT_H"},
+    {10, "WINO_TILE"},
+    {11, "MULTIPLY"},
+    {12, "SPLIT_K_BUF"},
+    {13, "TILEK"},
+    {14, "STAGES"},
+    {15, "REDUCTION_MODE"},
+    {16, "CTA_SPLIT_K_MODE"},
+    {17, "SPLIT_K_SLC"},
+    {18, "IDX_MODE"},
+    {19, "SLICED"},
+    {20, "SPLIT_RS"},
+    {21, "SINGLEBUFFER"},
+    {22, "LDGC"},
+    {23, "SPECFILT"},
+    {24, "KERNEL_CFG"},
+    {25, "WORKSPACE"},
+    {26, "TILE_CGA"},
+    {27, "TILE_CGA_M"},
+    {28, "TILE_CGA_N"},
+    {29, "BLOCK_SIZE"},
+    {30, "OCCUPANCY"},
+    {31, "ARRAY_SIZE_PER_THREAD"},
+    {32, "NUM_C_PER_BLOCK"},
+    {33, "SPLIT_COLS"},
+    {34, "TILE_ROWS"},
+    {35, "TILE_COLS"},
+    {36, "LOAD_SIZE"},
+    {38, "STREAM_K"},
+    {39, "SPLIT_P_SLC"},
+    {40, "TILE_M"},
+    {41, "TILE_N"},
+    {42, "WARP_SPEC_CFG"},
+    {43, "SWAP_AB"},
+};
+
+std::string lookup(std::span<const Entry> table, int value, std::string_view unknown_prefix) {
+  for (const Entry& e : table) {
+    if (e.value == value) return std::string(e.name);
+  }
+  return std::string(unknown_prefix) + std::to_string(value);
+}
+
+// The value named `s`: a name from `table`, or `unknown_prefix` followed by a number.
+std::optional<int> reverse_lookup(std::span<const Entry> table, std::string_view s,
+                                  std::string_view unknown_prefix) {
+  for (const Entry& e : table) {
+    if (e.name == s) return e.value;
+  }
+  if (s.size() > unknown_prefix.size() && s.substr(0, unknown_prefix.size()) == unknown_prefix) {
+    std::string_view digits = s.substr(unknown_prefix.size());
+    int value = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec == std::errc() && end == digits.data() + digits.size() && value >= 0) return value;
+  }
+  return std::nullopt;
+}
+
+constexpr std::string_view kNumericalPrefix = "NUMERICAL_NOTE_";
+constexpr std::string_view kBehaviorPrefix = "BEHAVIOR_NOTE_";
+constexpr std::string_view kKnobPrefix = "KNOB_TYPE_";
+
+}  // namespace
+
+std::string to_string(cudnnBackendDescriptorType_t type) {
+  return lookup(kDescriptorTypes, static_cast<int>(type), "CUDNN_BACKEND_DESCRIPTOR_");
+}
+std::string to_string(cudnnBackendAttributeName_t name) {
+  return lookup(kAttributes, static_cast<int>(name), "CUDNN_ATTR_");
+}
+std::string to_string(cudnnDataType_t type) {
+  return lookup(kDataTypes, static_cast<int>(type), "CUDNN_DATA_");
+}
+std::string to_string(cudnnBackendHeurMode_t mode) {
+  return lookup(kHeurModes, static_cast<int>(mode), "CUDNN_HEUR_MODE_");
+}
+std::string to_string(cudnnBackendNumericalNote_t note) {
+  return lookup(kNumericalNotes, static_cast<int>(note), kNumericalPrefix);
+}
+std::string to_string(cudnnBackendBehaviorNote_t note) {
+  return lookup(kBehaviorNotes, static_cast<int>(note), kBehaviorPrefix);
+}
+std::string to_string(cudnnBackendKnobType_t knob) {
+  return lookup(kKnobTypes, static_cast<int>(knob), kKnobPrefix);
+}
+
+std::optional<cudnnBackendNumericalNote_t> numerical_note_from_string(std::string_view s) {
+  auto v = reverse_lookup(kNumericalNotes, s, kNumericalPrefix);
+  if (!v) return std::nullopt;
+  return static_cast<cudnnBackendNumericalNote_t>(*v);
+}
+std::optional<cudnnBackendBehaviorNote_t> behavior_note_from_string(std::string_view s) {
+  auto v = reverse_lookup(kBehaviorNotes, s, kBehaviorPrefix);
+  if (!v) return std::nullopt;
+  return static_cast<cudnnBackendBehaviorNote_t>(*v);
+}
+std::optional<cudnnBackendKnobType_t> knob_type_from_string(std::string_view s) {
+  auto v = reverse_lookup(kKnobTypes, s, kKnobPrefix);
+  if (!v) return std::nullopt;
+  return static_cast<cudnnBackendKnobType_t>(*v);
+}
+
+}  // namespace plantune
