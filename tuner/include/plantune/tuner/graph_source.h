@@ -1,0 +1,86 @@
+#pragma once
+// Tactics of cuDNN's graph (backend) API for convolution forward: the configurations proposed
+// by heuristic modes A, B and FALLBACK, and every global engine that supports the operation
+// graph, each under a capped, deterministic set of knob values (Note [knob enumeration]).
+// Configurations are described by engine id and knob values (GraphEngineTactic), never by their
+// position in a list. Execution plans are finalized lazily, in ConvRunner::prepare().
+//
+// Note [knob enumeration]
+// ~~~~~~~~~~~~~~~~~~~~~~~
+// An engine's knobs each take min, min + stride, ..., max; the product can be huge. Per knob
+// we keep at most kMaxValuesPerKnob values (all of them when few; otherwise the first four
+// and the powers of two in range, which covers split-K and stage counts). Configurations are
+// then tried in this order: the engine's defaults (no knob set); one knob changed at a time,
+// round-robin over the knobs; then full assignments in mixed-radix order. Each is finalized as
+// an engine configuration (cheap, host side) and kept if cuDNN accepts it, until the cap per
+// engine or the cap on tries is reached. Engines noted RUNTIME_COMPILATION compile a kernel per
+// plan (seconds), so they get a smaller cap. The precision decides which engines qualify:
+// fp32 excludes engines noted TENSOR_CORE or DOWN_CONVERT_INPUTS (TF32, see Note [cuDNN math
+// types] in cudnn_backend.h); the other precisions take every engine.
+#include <cudnn_graph.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plantune/core/cudnn_engines.h"
+#include "plantune/tuner/conv_tactic.h"
+
+namespace plantune::tuner {
+
+// Values kept per knob (Note [knob enumeration]).
+inline constexpr int kMaxValuesPerKnob = 8;
+
+struct GraphSourceOptions {
+  static constexpr int kDefaultMaxConfigsPerEngine = 16;
+  static constexpr int kDefaultMaxConfigsRuntimeCompiled = 1;
+  static constexpr int kDefaultMaxHeuristicConfigs = 16;
+  static constexpr int kDefaultMaxKnobTries = 256;
+
+  bool engines = true;       // enumerate global engines x knobs
+  bool heuristic_a = true;   // configurations of CUDNN_HEUR_MODE_A
+  bool heuristic_b = true;   // CUDNN_HEUR_MODE_B (slower to query; may be unsupported)
+  bool fallback = true;      // CUDNN_HEUR_MODE_FALLBACK
+  int max_configs_per_engine = kDefaultMaxConfigsPerEngine;
+  int max_configs_runtime_compiled = kDefaultMaxConfigsRuntimeCompiled;
+  int max_heuristic_configs = kDefaultMaxHeuristicConfigs;  // per mode
+  int max_knob_tries = kDefaultMaxKnobTries;                // per engine
+  bool record_unsupported_engines = true;  // one not_supported tactic per declining engine
+};
+
+// The graph tactics of one executed problem.
+struct GraphTactics {
+  std::vector<PreparedTactic> tactics;  // heuristics A, B, FALLBACK first, then engines
+  std::int64_t engine_count = 0;        // CUDNN_ATTR_OPERATIONGRAPH_ENGINE_GLOBAL_COUNT
+  std::int64_t engines_supported = 0;   // engines that finalized for the graph
+  std::vector<std::string> notes;       // e.g. why heuristic B gave nothing
+};
+
+// Whether precision `p` may use an engine with these notes (Note [knob enumeration]).
+bool engine_allowed(Precision p, const EngineInfo& info);
+
+// The knob assignments tried for an engine with `knobs`, in order (Note [knob enumeration]);
+// at most `max_tries`, the first being the empty assignment (defaults).
+std::vector<std::vector<KnobChoice>> knob_assignments(const std::vector<KnobInfo>& knobs,
+                                                      int max_tries);
+
+// All graph tactics for `ctx`; tactics are unique by tactic_id (the first source wins).
+GraphTactics graph_tactics(const ConvSourceContext& ctx, const GraphSourceOptions& options);
+
+// One graph tactic (e.g. a database winner being replayed): not_supported when its engine or
+// knob values no longer finalize.
+PreparedTactic prepare_graph(const ConvSourceContext& ctx, const GraphEngineTactic& tactic);
+
+// The first configuration of heuristic `mode` that the precision allows, fits the workspace
+// limit and (when `require_plan`) finalizes as a plan; nullopt when there is none or the mode
+// fails. Without require_plan nothing is compiled (cheap), but the answer may be a
+// configuration whose plan would fail.
+std::optional<GraphEngineTactic> graph_heuristic_first(
+    const ConvSourceContext& ctx, cudnnBackendHeurMode_t mode = CUDNN_HEUR_MODE_A,
+    bool require_plan = true);
+
+// Stored names of knobs: "CUDNN_KNOB_TYPE_SPLIT_K", and back (nullopt for a malformed name).
+std::string knob_name(cudnnBackendKnobType_t type);
+std::optional<cudnnBackendKnobType_t> knob_type_of(const std::string& name);
+
+}  // namespace plantune::tuner

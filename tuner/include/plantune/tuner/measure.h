@@ -1,0 +1,112 @@
+#pragma once
+// The one timing routine of the tuner, and successive halving over many candidates.
+//
+// Note [timing protocol]
+// ~~~~~~~~~~~~~~~~~~~~~~
+// * Each sample is one execution bracketed by two CUDA events on the tuning stream.
+// * Warm-up first, by time: at least warmup_min_runs runs and warmup_ms of wall time (module
+//   loading, lazy initialisation and clocks settle there).
+// * Samples are taken in batches. Before each batch a spin kernel keeps the GPU busy for longer
+//   than the host needs to enqueue the batch, so the events time the executions back to back
+//   and never the host's launch latency (nvbench's "blocking kernel" idea).
+// * Execution i uses input slot (counter++ mod slot_count): with slots spanning more than 2x
+//   L2, every sample starts with a cold L2 (Note [cold L2 by rotation] in conv_workload.h).
+// * Sampling stops when n >= min_runs and the spread (p90 - p10) / median <= target_spread,
+//   or n reaches max_runs, or the sampling budget (wall time) is spent, whichever is first.
+// * The result is TimingStats: median, p10, p90 (linear interpolation) and n.
+#include <cuda_runtime_api.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plantune/core/event.h"
+#include "plantune/tuner/candidate.h"
+
+namespace plantune::tuner {
+
+struct MeasureOptions {
+  static constexpr double kDefaultWarmupMs = 5.0;
+  static constexpr int kDefaultWarmupMinRuns = 3;
+  static constexpr int kDefaultWarmupMaxRuns = 1000;
+  static constexpr int kDefaultMinRuns = 10;
+  static constexpr int kDefaultMaxRuns = 200;
+  static constexpr double kDefaultTargetSpread = 0.05;
+  static constexpr double kDefaultBudgetMs = 300.0;
+  static constexpr int kDefaultBatch = 10;
+
+  double warmup_ms = kDefaultWarmupMs;
+  int warmup_min_runs = kDefaultWarmupMinRuns;
+  int warmup_max_runs = kDefaultWarmupMaxRuns;
+  int min_runs = kDefaultMinRuns;
+  int max_runs = kDefaultMaxRuns;
+  double target_spread = kDefaultTargetSpread;  // (p90 - p10) / median
+  double budget_ms = kDefaultBudgetMs;          // wall time for sampling, after warm-up
+  int batch = kDefaultBatch;                    // samples per spin-kernel batch (<= 64)
+};
+
+// One execution of what is timed, reading input slot `slot`, enqueued on `stream`.
+using EnqueueFn = std::function<void(int slot, cudaStream_t stream)>;
+
+// Owns the events and the slot rotation of one stream; not thread-safe.
+class Measurer {
+ public:
+  explicit Measurer(cudaStream_t stream);
+
+  // Times `run` following Note [timing protocol]. `cold_l2` is recorded in the result (say
+  // whether the slots span more than 2x L2). Exceptions from `run` propagate.
+  TimingStats measure(const EnqueueFn& run, int slot_count, bool cold_l2,
+                      const MeasureOptions& options);
+
+  // Timed samples and warm-up runs taken so far (a warm tuning run takes none).
+  std::int64_t samples_taken() const { return samples_; }
+  std::int64_t warmup_runs() const { return warmups_; }
+  cudaStream_t stream() const { return stream_; }
+
+ private:
+  cudaStream_t stream_;
+  std::vector<Event> starts_, ends_;
+  int next_slot_ = 0;
+  std::int64_t samples_ = 0, warmups_ = 0;
+};
+
+// Successive halving: every contender is timed briefly, the slower half (except those within
+// keep_within of the best) stops, the rest are timed with twice the runs, until at most
+// `finalists` remain; those, and every pinned contender, then get the full protocol.
+struct HalvingOptions {
+  static constexpr int kDefaultFirstRoundRuns = 5;
+  static constexpr double kDefaultKeepFraction = 0.5;
+  static constexpr double kDefaultKeepWithin = 1.03;  // of the best median
+  static constexpr int kDefaultFinalists = 3;
+  static constexpr double kDefaultRoundWarmupMs = 0.5;
+
+  int first_round_runs = kDefaultFirstRoundRuns;
+  double keep_fraction = kDefaultKeepFraction;
+  double keep_within = kDefaultKeepWithin;
+  int finalists = kDefaultFinalists;
+  double round_warmup_ms = kDefaultRoundWarmupMs;
+};
+
+struct Contender {
+  EnqueueFn run;
+  bool pinned = false;  // always timed in full (e.g. a heuristic's pick, to report speedups)
+  // Filled in: the statistics of the last round it took part in; or the error it threw.
+  std::optional<TimingStats> stats;
+  std::string error;
+  bool error_not_supported = false;  // the error was cuDNN's NOT_SUPPORTED family
+  bool finalist = false;
+};
+
+// Runs successive halving over `contenders`. After `deadline` no new round starts (the
+// finalists are then the best `finalists` so far). Errors thrown by a contender are caught and
+// stored in it, except CUDA errors that leave the device unusable, which propagate.
+void successive_halving(Measurer& measurer, std::vector<Contender>& contenders, int slot_count,
+                        bool cold_l2, const MeasureOptions& final_options,
+                        const HalvingOptions& options,
+                        std::chrono::steady_clock::time_point deadline =
+                            std::chrono::steady_clock::time_point::max());
+
+}  // namespace plantune::tuner

@@ -1,0 +1,138 @@
+#pragma once
+// tune(): the search for the fastest sound tactic of a convolution, per variant.
+//
+// For each variant (layout x precision x channel padding):
+//   1. database first: a variant already in the TacticDb (and not marked for re-verification)
+//      is taken as is: no workload is built and nothing is timed;
+//   2. otherwise a fresh ConvWorkload and its fp64 reference; tactics from the graph API
+//      (heuristics A, B, FALLBACK, engines x knobs) and the legacy API (algorithms x math
+//      types); each is prepared, run once on poisoned output and checked (reference.h):
+//      failures become `incorrect`, declines `not_supported`, large workspaces
+//      `over_workspace_limit` (never allocated);
+//   3. the sound ones are timed by successive halving (measure.h); the legacy heuristic's pick
+//      and graph heuristic A's first choice are always timed in full, so speedups over them
+//      can be reported;
+//   4. the ranked candidates are inserted into the database.
+#include <cuda_runtime_api.h>
+#include <cudnn_graph.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "plantune/core/cudnn_handle.h"
+#include "plantune/core/stream.h"
+#include "plantune/tuner/conv_tactic.h"
+#include "plantune/tuner/conv_workload.h"
+#include "plantune/tuner/graph_source.h"
+#include "plantune/tuner/measure.h"
+#include "plantune/tuner/tactic_db.h"
+
+namespace plantune::tuner {
+
+// Reported while tuning, after each step.
+struct TuneProgress {
+  std::string key;
+  Variant variant;
+  int variant_index = 0, variant_count = 0;
+  std::string phase;            // "cached", "validating", "timing", "done"
+  int tactics_tried = 0;        // prepared and validated so far (this variant)
+  int tactics_total = 0;
+  std::optional<double> best_ms;  // fastest median so far (this variant)
+  std::string best_id;            // its tactic_id
+};
+
+struct TuneOptions {
+  std::int64_t workspace_limit = kDefaultWorkspaceLimit;
+  bool legacy = true;  // legacy API tactics
+  bool graph = true;   // graph API tactics (options below)
+  GraphSourceOptions graph_options;
+  MeasureOptions measure;
+  HalvingOptions halving;
+  WorkloadOptions workload;
+  double budget_seconds = 0;  // for one tune() call, all variants; 0: no limit
+  bool use_db = true;         // false: tune even what the database has
+  std::string command, commit;  // provenance stored with the results
+  std::function<void(const TuneProgress&)> progress;
+  // Test hook: sees (and may add to, remove from or wrap) each variant's tactics before
+  // validation, e.g. to inject a deliberately wrong one.
+  std::function<void(const ConvSourceContext&, std::vector<PreparedTactic>&)> tactic_hook;
+};
+
+struct VariantTuning {
+  Variant variant;
+  bool from_db = false;
+  VariantResult result;  // as inserted into (or found in) the database
+  // The legacy heuristic's pick and graph heuristic A's first choice, as measured here (or
+  // found among the database's candidates); nullopt when there was none.
+  std::optional<Candidate> legacy_heuristic;
+  std::optional<Candidate> heuristic_a;
+  int tactics_total = 0, tactics_validated = 0, tactics_timed = 0;
+  std::int64_t samples = 0;  // timed runs (0 when from the database)
+  double seconds = 0;
+  std::vector<std::string> notes;
+
+  const Candidate* winner() const { return result.winner(); }
+};
+
+struct TuneResult {
+  std::string key;
+  ConvProblem problem;
+  std::vector<VariantTuning> variants;
+};
+
+// The variants tried for `p`: each layout x precision, and for groups = 1 problems whose C or K
+// is not a multiple of 8, the same with C and K padded to multiples of 8 when the precision
+// runs on Tensor Cores (tf32, fp16, bf16) and `pad_channels` is set.
+std::vector<Variant> conv_variants(const ConvProblem& p, std::span<const Layout> layouts,
+                                   std::span<const Precision> precisions,
+                                   bool pad_channels = true);
+
+// Tunes on the current device with one stream and one cuDNN handle; not thread-safe.
+class ConvTuner {
+ public:
+  ConvTuner();
+
+  // See the top of this file. Sets db's environment to this device's when it has none.
+  TuneResult tune(const ConvProblem& problem, std::span<const Variant> variants,
+                  const TuneOptions& options, TacticDb& db);
+
+  // Validates and times each of `tactics` (full protocol, no halving) for one variant, on one
+  // fresh workload: for benchmarks and for re-verifying stored winners.
+  std::vector<Candidate> evaluate(const ConvProblem& problem, const Variant& variant,
+                                  std::span<const TacticConfig> tactics,
+                                  const TuneOptions& options);
+
+  // The source context of `variant` of `problem` (executed problem, this handle).
+  ConvSourceContext context(const ConvProblem& problem, const Variant& variant,
+                            const TuneOptions& options) const;
+
+  cudaStream_t stream() const { return stream_.get(); }
+  cudnnHandle_t handle() const { return handle_.get(); }
+  // Timed samples taken by this tuner so far.
+  std::int64_t samples_taken() const { return measurer_.samples_taken(); }
+
+ private:
+  VariantTuning tune_variant(const ConvProblem& problem, const Variant& variant,
+                             const TuneOptions& options, TacticDb& db, int index, int count,
+                             std::chrono::steady_clock::time_point deadline);
+  VariantTuning from_database(const ConvProblem& problem, const VariantResult& stored,
+                              const TuneOptions& options);
+
+  Stream stream_;
+  CudnnHandle handle_;
+  Measurer measurer_;
+};
+
+// ConvTuner().tune(...).
+TuneResult tune(const ConvProblem& problem, std::span<const Variant> variants,
+                const TuneOptions& options, TacticDb& db);
+
+// A prepared tactic for a stored description (legacy or graph), e.g. a database winner.
+PreparedTactic prepare_tactic(const ConvSourceContext& ctx, const TacticConfig& tactic);
+
+}  // namespace plantune::tuner

@@ -1,0 +1,151 @@
+#include "plantune/tuner/measure.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "device_lost.h"
+#include "plantune/core/cuda_check.h"
+#include "plantune/core/error.h"
+#include "spin_kernel.h"
+
+namespace plantune::tuner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kMaxBatch = 64;
+constexpr double kMinSpinUs = 20.0;
+constexpr double kMaxSpinUs = 5000.0;
+constexpr double kSpinMargin = 1.5;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+}  // namespace
+
+Measurer::Measurer(cudaStream_t stream) : stream_(stream) {
+  starts_.reserve(kMaxBatch);
+  ends_.reserve(kMaxBatch);
+  for (int i = 0; i < kMaxBatch; ++i) {
+    starts_.emplace_back();
+    ends_.emplace_back();
+  }
+}
+
+TimingStats Measurer::measure(const EnqueueFn& run, int slot_count, bool cold_l2,
+                              const MeasureOptions& o) {
+  PT_REQUIRE(slot_count >= 1, invalid_argument, "measure: slot_count = " << slot_count);
+  PT_REQUIRE(o.min_runs >= 1 && o.max_runs >= o.min_runs, invalid_argument,
+             "measure: min_runs = " << o.min_runs << ", max_runs = " << o.max_runs);
+  auto next_slot = [&]() {
+    const int s = next_slot_ % slot_count;
+    next_slot_ = (next_slot_ + 1) % (1 << 30);
+    return s;
+  };
+
+  // Warm-up by time; also estimates the host's enqueue cost per run.
+  double host_us = 0;
+  int warm = 0;
+  const auto w0 = Clock::now();
+  while (warm < o.warmup_max_runs && (warm < o.warmup_min_runs || ms_since(w0) < o.warmup_ms)) {
+    const auto h0 = Clock::now();
+    run(next_slot(), stream_);
+    host_us = std::max(host_us, ms_since(h0) * 1000.0);
+    PT_CUDA_CHECK_MSG(cudaStreamSynchronize(stream_), "warm-up run " << warm);
+    ++warm;
+  }
+  warmups_ += warm;
+
+  const int batch = std::clamp(o.batch, 1, kMaxBatch);
+  std::vector<double> samples;
+  samples.reserve(static_cast<std::size_t>(o.max_runs));
+  TimingStats stats;
+  const auto s0 = Clock::now();
+  while (true) {
+    const int b = std::min(batch, o.max_runs - static_cast<int>(samples.size()));
+    const double spin = std::clamp(kSpinMargin * host_us * b + kMinSpinUs, kMinSpinUs, kMaxSpinUs);
+    detail::enqueue_spin(stream_, spin);
+    for (int i = 0; i < b; ++i) {
+      const int slot = next_slot();
+      const auto h0 = Clock::now();
+      starts_[i].record(stream_);
+      run(slot, stream_);
+      ends_[i].record(stream_);
+      host_us = std::max(host_us * 0.9, ms_since(h0) * 1000.0);
+    }
+    PT_CUDA_CHECK_MSG(cudaStreamSynchronize(stream_), "timed batch");
+    for (int i = 0; i < b; ++i) samples.push_back(static_cast<double>(ends_[i] - starts_[i]));
+    samples_ += b;
+    stats = TimingStats::from_samples(samples, cold_l2);
+    const int n = static_cast<int>(samples.size());
+    if (n >= o.max_runs) break;
+    if (n >= o.min_runs && stats.spread() <= o.target_spread) break;
+    if (ms_since(s0) >= o.budget_ms) break;
+  }
+  return stats;
+}
+
+void successive_halving(Measurer& m, std::vector<Contender>& cs, int slot_count, bool cold_l2,
+                        const MeasureOptions& final_options, const HalvingOptions& h,
+                        Clock::time_point deadline) {
+  auto time_one = [&](Contender& c, const MeasureOptions& o) {
+    try {
+      c.stats = m.measure(c.run, slot_count, cold_l2, o);
+    } catch (const Error& e) {
+      detail::rethrow_if_device_lost(e);
+      c.error = e.what();
+      c.error_not_supported = e.code() == ErrorCode::not_supported;
+      c.stats.reset();
+    }
+  };
+
+  std::vector<Contender*> active;
+  for (Contender& c : cs) {
+    c.finalist = false;
+    if (!c.pinned) active.push_back(&c);
+  }
+  const int finalists = std::max(1, h.finalists);
+  int runs = std::max(1, h.first_round_runs);
+  while (static_cast<int>(active.size()) > finalists) {
+    MeasureOptions round;
+    round.warmup_ms = h.round_warmup_ms;
+    round.warmup_min_runs = 1;
+    round.min_runs = runs;
+    round.max_runs = runs;
+    round.target_spread = 0;
+    round.budget_ms = final_options.budget_ms;
+    round.batch = final_options.batch;
+    for (Contender* c : active) time_one(*c, round);
+    // Drop failures, then keep the faster part.
+    std::erase_if(active, [](const Contender* c) { return !c->stats.has_value(); });
+    std::stable_sort(active.begin(), active.end(), [](const Contender* a, const Contender* b) {
+      return a->stats->median_ms < b->stats->median_ms;
+    });
+    if (active.empty()) break;
+    const double best = active.front()->stats->median_ms;
+    const auto n = static_cast<int>(active.size());
+    int keep = std::max(finalists, static_cast<int>(std::ceil(n * h.keep_fraction)));
+    while (keep < n && active[static_cast<std::size_t>(keep)]->stats->median_ms <= best * h.keep_within) {
+      ++keep;
+    }
+    const bool out_of_time = Clock::now() >= deadline;
+    if (out_of_time) keep = std::min(keep, finalists);
+    if (keep >= n && !out_of_time) {
+      // Nothing would be dropped (all within keep_within): go straight to the final.
+      break;
+    }
+    active.resize(static_cast<std::size_t>(keep));
+    if (out_of_time) break;
+    runs *= 2;
+  }
+  for (Contender* c : active) c->finalist = true;
+  for (Contender& c : cs) {
+    if (c.pinned) c.finalist = true;
+  }
+  for (Contender& c : cs) {
+    if (c.finalist && (c.pinned || c.error.empty())) time_one(c, final_options);
+  }
+}
+
+}  // namespace plantune::tuner

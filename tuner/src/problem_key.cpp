@@ -1,0 +1,269 @@
+#include "plantune/tuner/problem_key.h"
+
+#include <array>
+#include <charconv>
+#include <limits>
+#include <vector>
+
+#include "plantune/core/error.h"
+#include "text.h"
+
+namespace plantune::tuner {
+namespace {
+
+constexpr std::int64_t kMaxDim = std::numeric_limits<std::int32_t>::max();
+
+std::vector<std::string_view> split(std::string_view s, char sep) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  while (true) {
+    std::size_t pos = s.find(sep, start);
+    if (pos == std::string_view::npos) {
+      parts.push_back(s.substr(start));
+      return parts;
+    }
+    parts.push_back(s.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+// Reads `field` = "<prefix><v0>x<v1>..." with `count` non-negative decimal values.
+std::array<std::int64_t, 2> parse_field(std::string_view key, std::string_view field,
+                                        std::string_view prefix, int count) {
+  PT_REQUIRE(field.substr(0, prefix.size()) == prefix, parse_error,
+             "problem key '" << key << "': expected field '" << prefix << "...', got '" << field
+                             << "'");
+  auto values = split(field.substr(prefix.size()), 'x');
+  PT_REQUIRE(static_cast<int>(values.size()) == count, parse_error,
+             "problem key '" << key << "': field '" << field << "' needs " << count
+                             << (count == 1 ? " value" : " values separated by 'x'"));
+  std::array<std::int64_t, 2> out{0, 0};
+  for (int i = 0; i < count; ++i) {
+    std::string_view v = values[static_cast<std::size_t>(i)];
+    std::int64_t x = -1;
+    auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), x);
+    PT_REQUIRE(!v.empty() && v.size() <= 10 && ec == std::errc() && ptr == v.data() + v.size() &&
+                   v[0] != '-' && v[0] != '+',
+               parse_error,
+               "problem key '" << key << "': field '" << field
+                               << "' needs decimal integers between 0 and " << kMaxDim);
+    out[static_cast<std::size_t>(i)] = x;
+  }
+  return out;
+}
+
+DType parse_dtype_field(std::string_view key, std::string_view field, std::string_view name) {
+  std::string prefix = detail::cat(name, "=");
+  PT_REQUIRE(field.substr(0, prefix.size()) == prefix, parse_error,
+             "problem key '" << key << "': expected '" << prefix << "<dtype>', got '" << field
+                             << "'");
+  auto t = dtype_from_string(field.substr(prefix.size()));
+  PT_REQUIRE(t.has_value(), parse_error,
+             "problem key '" << key << "': unknown dtype in '" << field
+                             << "' (fp32, tf32, fp16, bf16, int8, int32)");
+  return *t;
+}
+
+void require_range(std::string_view key, const char* what, std::int64_t v, std::int64_t lo) {
+  PT_REQUIRE(v >= lo && v <= kMaxDim, invalid_argument,
+             "problem '" << key << "': " << what << " = " << v << " is outside " << lo << ".."
+                         << kMaxDim);
+}
+
+void require_canonical(std::string_view key, const std::string& canonical) {
+  PT_REQUIRE(key == canonical, parse_error,
+             "problem key '" << key << "' is not canonical (expected '" << canonical << "')");
+}
+
+inline void mix(std::size_t& h, std::uint64_t v) {
+  h ^= static_cast<std::size_t>(v) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+}
+
+}  // namespace
+
+std::int64_t ConvProblem::out_h() const {
+  return (h + 2 * pad_h - dilation_h * (r - 1) - 1) / stride_h + 1;
+}
+
+std::int64_t ConvProblem::out_w() const {
+  return (w + 2 * pad_w - dilation_w * (s - 1) - 1) / stride_w + 1;
+}
+
+void ConvProblem::validate() const {
+  std::string key = problem_key(*this);
+  require_range(key, "n", n, 1);
+  require_range(key, "c", c, 1);
+  require_range(key, "h", h, 1);
+  require_range(key, "w", w, 1);
+  require_range(key, "k", k, 1);
+  require_range(key, "r", r, 1);
+  require_range(key, "s", s, 1);
+  require_range(key, "pad_h", pad_h, 0);
+  require_range(key, "pad_w", pad_w, 0);
+  require_range(key, "stride_h", stride_h, 1);
+  require_range(key, "stride_w", stride_w, 1);
+  require_range(key, "dilation_h", dilation_h, 1);
+  require_range(key, "dilation_w", dilation_w, 1);
+  require_range(key, "groups", groups, 1);
+  PT_REQUIRE(c % groups == 0 && k % groups == 0, invalid_argument,
+             "problem '" << key << "': groups = " << groups << " must divide c = " << c
+                         << " and k = " << k);
+  // Every term fits in int64 since each factor is below 2^31.
+  PT_REQUIRE(h + 2 * pad_h >= dilation_h * (r - 1) + 1 && w + 2 * pad_w >= dilation_w * (s - 1) + 1,
+             invalid_argument,
+             "problem '" << key << "': the dilated filter is larger than the padded input");
+}
+
+void GemmProblem::validate() const {
+  std::string key = problem_key(*this);
+  require_range(key, "m", m, 1);
+  require_range(key, "n", n, 1);
+  require_range(key, "k", k, 1);
+}
+
+std::string problem_key(const ConvProblem& p) {
+  std::string s = "conv2d n";
+  auto num = [&s](std::int64_t v) { s += std::to_string(v); };
+  num(p.n); s += "_c"; num(p.c); s += "_h"; num(p.h); s += "_w"; num(p.w);
+  s += "_k"; num(p.k); s += "_r"; num(p.r); s += "_s"; num(p.s);
+  s += "_p"; num(p.pad_h); s += 'x'; num(p.pad_w);
+  s += "_u"; num(p.stride_h); s += 'x'; num(p.stride_w);
+  s += "_d"; num(p.dilation_h); s += 'x'; num(p.dilation_w);
+  s += "_g"; num(p.groups);
+  s += " x="; s += to_string(p.x_dtype);
+  s += " w="; s += to_string(p.w_dtype);
+  s += " y="; s += to_string(p.y_dtype);
+  s += " acc="; s += to_string(p.compute);
+  return s;
+}
+
+std::string problem_key(const GemmProblem& p) {
+  std::string s = detail::cat("gemm m", p.m, "_n", p.n, "_k", p.k, "_ta", p.transa ? "1" : "0",
+                              "_tb", p.transb ? "1" : "0");
+  s += " a="; s += to_string(p.a_dtype);
+  s += " b="; s += to_string(p.b_dtype);
+  s += " d="; s += to_string(p.d_dtype);
+  s += " acc="; s += to_string(p.compute);
+  s += p.bias ? " bias=1" : " bias=0";
+  s += " act="; s += to_string(p.activation);
+  return s;
+}
+
+std::string problem_key(const Problem& p) {
+  return std::visit([](const auto& q) { return problem_key(q); }, p);
+}
+
+std::string_view geometry_of_key(std::string_view key) {
+  std::size_t first = key.find(' ');
+  if (first == std::string_view::npos) return key;
+  std::size_t second = key.find(' ', first + 1);
+  return second == std::string_view::npos ? key : key.substr(0, second);
+}
+
+ConvProblem parse_conv_key(std::string_view key) {
+  auto tokens = split(key, ' ');
+  PT_REQUIRE(tokens.size() == 6 && tokens[0] == "conv2d", parse_error,
+             "problem key '" << key
+                             << "' is not a conv2d key (expected 'conv2d n.._c.._h.._w.._k.._r.._"
+                                "s.._p.x._u.x._d.x._g.. x=.. w=.. y=.. acc=..')");
+  auto f = split(tokens[1], '_');
+  PT_REQUIRE(f.size() == 11, parse_error,
+             "problem key '" << key << "': geometry '" << tokens[1]
+                             << "' needs 11 fields n_c_h_w_k_r_s_p_u_d_g");
+  ConvProblem p;
+  p.n = parse_field(key, f[0], "n", 1)[0];
+  p.c = parse_field(key, f[1], "c", 1)[0];
+  p.h = parse_field(key, f[2], "h", 1)[0];
+  p.w = parse_field(key, f[3], "w", 1)[0];
+  p.k = parse_field(key, f[4], "k", 1)[0];
+  p.r = parse_field(key, f[5], "r", 1)[0];
+  p.s = parse_field(key, f[6], "s", 1)[0];
+  auto pad = parse_field(key, f[7], "p", 2);
+  auto stride = parse_field(key, f[8], "u", 2);
+  auto dil = parse_field(key, f[9], "d", 2);
+  p.pad_h = pad[0], p.pad_w = pad[1];
+  p.stride_h = stride[0], p.stride_w = stride[1];
+  p.dilation_h = dil[0], p.dilation_w = dil[1];
+  p.groups = parse_field(key, f[10], "g", 1)[0];
+  p.x_dtype = parse_dtype_field(key, tokens[2], "x");
+  p.w_dtype = parse_dtype_field(key, tokens[3], "w");
+  p.y_dtype = parse_dtype_field(key, tokens[4], "y");
+  p.compute = parse_dtype_field(key, tokens[5], "acc");
+  require_canonical(key, problem_key(p));
+  try {
+    p.validate();
+  } catch (const Error& e) {
+    PT_FAIL(parse_error, e.what());
+  }
+  return p;
+}
+
+GemmProblem parse_gemm_key(std::string_view key) {
+  auto tokens = split(key, ' ');
+  PT_REQUIRE(tokens.size() == 8 && tokens[0] == "gemm", parse_error,
+             "problem key '" << key
+                             << "' is not a gemm key (expected 'gemm m.._n.._k.._ta._tb. a=.. b=.. "
+                                "d=.. acc=.. bias=. act=..')");
+  auto f = split(tokens[1], '_');
+  PT_REQUIRE(f.size() == 5, parse_error,
+             "problem key '" << key << "': geometry '" << tokens[1]
+                             << "' needs 5 fields m_n_k_ta_tb");
+  GemmProblem p;
+  p.m = parse_field(key, f[0], "m", 1)[0];
+  p.n = parse_field(key, f[1], "n", 1)[0];
+  p.k = parse_field(key, f[2], "k", 1)[0];
+  auto ta = parse_field(key, f[3], "ta", 1)[0];
+  auto tb = parse_field(key, f[4], "tb", 1)[0];
+  PT_REQUIRE(ta <= 1 && tb <= 1, parse_error,
+             "problem key '" << key << "': ta and tb must be 0 or 1");
+  p.transa = ta == 1;
+  p.transb = tb == 1;
+  p.a_dtype = parse_dtype_field(key, tokens[2], "a");
+  p.b_dtype = parse_dtype_field(key, tokens[3], "b");
+  p.d_dtype = parse_dtype_field(key, tokens[4], "d");
+  p.compute = parse_dtype_field(key, tokens[5], "acc");
+  PT_REQUIRE(tokens[6] == "bias=0" || tokens[6] == "bias=1", parse_error,
+             "problem key '" << key << "': expected 'bias=0' or 'bias=1', got '" << tokens[6]
+                             << "'");
+  p.bias = tokens[6] == "bias=1";
+  PT_REQUIRE(tokens[7].substr(0, 4) == "act=", parse_error,
+             "problem key '" << key << "': expected 'act=<activation>', got '" << tokens[7] << "'");
+  auto act = activation_from_string(tokens[7].substr(4));
+  PT_REQUIRE(act.has_value(), parse_error,
+             "problem key '" << key << "': unknown activation in '" << tokens[7] << "'");
+  p.activation = *act;
+  require_canonical(key, problem_key(p));
+  try {
+    p.validate();
+  } catch (const Error& e) {
+    PT_FAIL(parse_error, e.what());
+  }
+  return p;
+}
+
+Problem parse_problem_key(std::string_view key) {
+  if (key.substr(0, 7) == "conv2d ") return parse_conv_key(key);
+  if (key.substr(0, 5) == "gemm ") return parse_gemm_key(key);
+  PT_FAIL(parse_error, "problem key '" << key << "' starts with neither 'conv2d ' nor 'gemm '");
+}
+
+std::size_t hash_value(const ConvProblem& p) {
+  std::size_t h = 0x636f6e76;  // "conv"
+  for (std::int64_t v : {p.n, p.c, p.h, p.w, p.k, p.r, p.s, p.pad_h, p.pad_w, p.stride_h,
+                         p.stride_w, p.dilation_h, p.dilation_w, p.groups}) {
+    mix(h, static_cast<std::uint64_t>(v));
+  }
+  for (DType t : {p.x_dtype, p.w_dtype, p.y_dtype, p.compute}) mix(h, static_cast<std::uint64_t>(t));
+  return h;
+}
+
+std::size_t hash_value(const GemmProblem& p) {
+  std::size_t h = 0x67656d6d;  // "gemm"
+  for (std::int64_t v : {p.m, p.n, p.k}) mix(h, static_cast<std::uint64_t>(v));
+  mix(h, (p.transa ? 1u : 0u) | (p.transb ? 2u : 0u) | (p.bias ? 4u : 0u));
+  for (DType t : {p.a_dtype, p.b_dtype, p.d_dtype, p.compute}) mix(h, static_cast<std::uint64_t>(t));
+  mix(h, static_cast<std::uint64_t>(p.activation));
+  return h;
+}
+
+}  // namespace plantune::tuner

@@ -1,0 +1,308 @@
+#include "plantune/tuner/tactic_db_json.h"
+
+#include <charconv>
+#include <limits>
+
+#include "json_members.h"
+#include "plantune/core/error.h"
+#include "tactic_json_io.h"
+#include "variant_rules.h"
+#include "text.h"
+
+namespace plantune::tuner {
+namespace {
+
+using detail::JsonReader;
+using detail::JsonWriter;
+using detail::Members;
+
+constexpr std::int64_t kMaxDim = std::numeric_limits<std::int32_t>::max();
+
+constexpr std::array<std::string_view, 4> kTopMembers = {"format", "schema_version",
+                                                         "environment", "entries"};
+constexpr std::array<std::string_view, 7> kEnvMembers = {
+    "gpu_name",      "compute_capability", "sm_count",        "driver_version",
+    "cuda_runtime_version", "cudnn_version", "plantune_version"};
+constexpr std::array<std::string_view, 2> kEntryMembers = {"key", "variants"};
+constexpr std::array<std::string_view, 9> kVariantMembers = {
+    "layout", "precision", "padded_c",   "padded_k",  "status",
+    "reverify_reason", "winner", "provenance", "candidates"};
+constexpr std::array<std::string_view, 4> kProvenanceMembers = {"date", "command", "commit",
+                                                                "tuning_seconds"};
+
+constexpr std::string_view kStatusOk = "ok";
+constexpr std::string_view kStatusReverify = "needs_reverify";
+
+// ----- writing -----
+
+void write_environment(JsonWriter& w, const Environment& e) {
+  w.begin_object(true);
+  w.key("gpu_name");
+  w.string(e.gpu_name);
+  w.key("compute_capability");
+  w.string(detail::cat(e.cc_major, ".", e.cc_minor));
+  w.key("sm_count");
+  w.integer(e.sm_count);
+  w.key("driver_version");
+  w.string(e.driver_version);
+  w.key("cuda_runtime_version");
+  w.string(e.cuda_runtime_version);
+  w.key("cudnn_version");
+  w.string(e.cudnn_version);
+  w.key("plantune_version");
+  w.string(e.plantune_version);
+  w.end_object();
+}
+
+void write_variant(JsonWriter& w, const VariantResult& r) {
+  w.begin_object();
+  detail::write_variant_members(w, r.variant);
+  w.key("status");
+  w.string(r.needs_reverify ? kStatusReverify : kStatusOk);
+  if (r.needs_reverify) {
+    w.key("reverify_reason");
+    w.string(r.reverify_reason);
+  }
+  w.key("winner");
+  if (const Candidate* c = r.winner()) {
+    w.string(tactic_id(c->tactic));
+  } else {
+    w.null();
+  }
+  w.key("provenance");
+  w.begin_object(true);
+  w.key("date");
+  w.string(r.provenance.date);
+  w.key("command");
+  w.string(r.provenance.command);
+  w.key("commit");
+  w.string(r.provenance.commit);
+  w.key("tuning_seconds");
+  w.number(r.provenance.tuning_seconds);
+  w.end_object();
+  w.key("candidates");
+  w.begin_array();
+  for (const auto& c : r.candidates) detail::write_candidate(w, c);
+  w.end_array();
+  w.end_object();
+}
+
+// ----- reading -----
+
+Environment read_environment(JsonReader& r) {
+  Environment e;
+  Members m(r, kEnvMembers);
+  r.begin_object();
+  std::string_view key;
+  while (r.next_member(key)) {
+    switch (m.take(key)) {
+      case 0: e.gpu_name = r.string(); break;
+      case 1: {
+        std::string_view s = r.string_view();
+        auto dot = s.find('.');
+        auto num = [](std::string_view t, int& out) {
+          auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
+          return !t.empty() && t.size() <= 2 && ec == std::errc() && p == t.data() + t.size();
+        };
+        if (dot == std::string_view::npos || !num(s.substr(0, dot), e.cc_major) ||
+            !num(s.substr(dot + 1), e.cc_minor) || e.cc_major < 0 || e.cc_minor < 0) {
+          r.fail(detail::cat("compute capability '", s.substr(0, 32),
+                             "' is not MAJOR.MINOR (e.g. \"9.0\")"));
+        }
+        break;
+      }
+      case 2: e.sm_count = static_cast<int>(r.integer(0, 1'000'000)); break;
+      case 3: e.driver_version = r.string(); break;
+      case 4: e.cuda_runtime_version = r.string(); break;
+      case 5: e.cudnn_version = r.string(); break;
+      default: e.plantune_version = r.string(); break;
+    }
+  }
+  m.require({0, 1, 2, 3, 4, 5, 6});
+  return e;
+}
+
+Provenance read_provenance(JsonReader& r) {
+  Provenance p;
+  Members m(r, kProvenanceMembers);
+  r.begin_object();
+  std::string_view key;
+  while (r.next_member(key)) {
+    switch (m.take(key)) {
+      case 0:
+        p.date = r.string();
+        if (!is_utc_timestamp(p.date)) {
+          r.fail(detail::cat("date '", p.date.substr(0, 40),
+                             "' is not a UTC timestamp YYYY-MM-DDTHH:MM:SSZ"));
+        }
+        break;
+      case 1: p.command = r.string(); break;
+      case 2: p.commit = r.string(); break;
+      default: p.tuning_seconds = r.number(0, 1e9); break;
+    }
+  }
+  m.require({0, 1, 2, 3});
+  return p;
+}
+
+VariantResult read_variant(JsonReader& r) {
+  VariantResult v;
+  std::optional<std::string> winner;
+  Members m(r, kVariantMembers);
+  r.begin_object();
+  std::string_view key;
+  while (r.next_member(key)) {
+    switch (m.take(key)) {
+      case 0: v.variant.layout = detail::read_layout(r); break;
+      case 1: v.variant.precision = detail::read_precision(r); break;
+      case 2: v.variant.padded_c = r.integer(0, kMaxDim); break;
+      case 3: v.variant.padded_k = r.integer(0, kMaxDim); break;
+      case 4: {
+        std::string_view s = r.string_view();
+        if (s != kStatusOk && s != kStatusReverify) {
+          r.fail(detail::cat("status '", s.substr(0, 64), "' is neither 'ok' nor 'needs_reverify'"));
+        }
+        v.needs_reverify = s == kStatusReverify;
+        break;
+      }
+      case 5: v.reverify_reason = r.string(); break;
+      case 6:
+        if (!r.null_if_present()) winner = r.string();
+        break;
+      case 7: v.provenance = read_provenance(r); break;
+      default:
+        r.begin_array();
+        while (r.next_element()) v.candidates.push_back(detail::read_candidate(r));
+        break;
+    }
+  }
+  m.require({0, 1, 2, 3, 4, 6, 7, 8});
+  if (v.needs_reverify && v.reverify_reason.empty()) {
+    r.fail("status needs_reverify needs a non-empty 'reverify_reason'");
+  }
+  if (!v.needs_reverify && m.has(5)) r.fail("'reverify_reason' is only allowed with status needs_reverify");
+  try {
+    detail::check_variant_structure(v);
+  } catch (const Error& e) {
+    r.fail(e.what());
+  }
+  const Candidate* w = v.winner();
+  if (!w && winner) {
+    r.fail(detail::cat("winner '", *winner, "' is given but no candidate is ok"));
+  }
+  if (w && (!winner || *winner != tactic_id(w->tactic))) {
+    r.fail(detail::cat("winner ", winner ? detail::cat("'", *winner, "'") : std::string("null"),
+                       " is not the first ok candidate '", tactic_id(w->tactic), "'"));
+  }
+  return v;
+}
+
+Entry read_entry(JsonReader& r) {
+  Entry e;
+  Members m(r, kEntryMembers);
+  r.begin_object();
+  std::string_view key;
+  while (r.next_member(key)) {
+    if (m.take(key) == 0) {
+      e.key = r.string();
+      try {
+        e.problem = parse_problem_key(e.key);
+      } catch (const Error& err) {
+        r.fail(err.what());
+      }
+    } else {
+      r.begin_array();
+      while (r.next_element()) {
+        e.variants.push_back(read_variant(r));
+        std::size_t n = e.variants.size();
+        if (n >= 2 && !(e.variants[n - 2].variant < e.variants[n - 1].variant)) {
+          r.fail(detail::cat(
+              "variant ", to_string(e.variants[n - 1].variant),
+              e.variants[n - 2].variant == e.variants[n - 1].variant
+                  ? " appears twice"
+                  : " is out of order (variants are sorted by layout, precision, padding)"));
+        }
+      }
+      if (e.variants.empty()) r.fail("an entry needs at least one variant");
+    }
+  }
+  m.require({0, 1});
+  return e;
+}
+
+}  // namespace
+
+std::string tactic_db_to_json(const TacticDb& db) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("format");
+  w.string(kTacticDbFormat);
+  w.key("schema_version");
+  w.integer(kTacticDbSchemaVersion);
+  w.key("environment");
+  write_environment(w, db.environment());
+  w.key("entries");
+  w.begin_array();
+  for (const Entry* e : db.sorted_entries()) {
+    w.begin_object();
+    w.key("key");
+    w.string(e->key);
+    w.key("variants");
+    w.begin_array();
+    for (const auto& v : e->variants) write_variant(w, v);
+    w.end_array();
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  std::string out = w.take();
+  out += '\n';
+  return out;
+}
+
+TacticDb tactic_db_from_json(std::string_view text, const std::string& source) {
+  JsonReader r(text, source);
+  TacticDb db;
+  Members m(r, kTopMembers);
+  if (r.peek() != detail::JsonType::object) {
+    r.fail(detail::cat("not a tactic database (expected a JSON object with format \"",
+                       kTacticDbFormat, "\")"));
+  }
+  r.begin_object();
+  std::string_view key;
+  while (r.next_member(key)) {
+    switch (m.take(key)) {
+      case 0:
+        if (r.string_view() != kTacticDbFormat) {
+          r.fail(detail::cat("format is not \"", kTacticDbFormat, "\""));
+        }
+        break;
+      case 1: {
+        std::int64_t v = r.integer(std::numeric_limits<std::int64_t>::min(),
+                                   std::numeric_limits<std::int64_t>::max());
+        if (v != kTacticDbSchemaVersion) {
+          r.fail(detail::cat("schema version ", v, " is not supported (this build reads ",
+                             kTacticDbSchemaVersion, ")"));
+        }
+        break;
+      }
+      case 2: db.env_ = read_environment(r); break;
+      default: {
+        r.begin_array();
+        while (r.next_element()) {
+          Entry e = read_entry(r);
+          std::string k = e.key;
+          if (!db.entries_.try_emplace(k, std::move(e)).second) {
+            r.fail(detail::cat("entry key '", k, "' appears twice"));
+          }
+        }
+        break;
+      }
+    }
+  }
+  m.require({0, 1, 2, 3});
+  r.end_document();
+  return db;
+}
+
+}  // namespace plantune::tuner
