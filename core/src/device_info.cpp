@@ -104,8 +104,10 @@ std::string to_string(const LibraryVersions& v) {
      << "cuDNN " << format_cudnn_version(v.cudnn_runtime) << " loaded (built against "
      << format_cudnn_version(v.cudnn_compiled) << ")\n"
      << "CUDA runtime " << format_cuda_version(v.cuda_runtime) << " (built against "
-     << format_cuda_version(v.cuda_compiled) << "), driver supports "
-     << format_cuda_version(v.cuda_driver) << "\n"
+     << format_cuda_version(v.cuda_compiled) << "), driver "
+     << (v.cuda_driver == 0 ? std::string("not installed")
+                            : "supports CUDA " + format_cuda_version(v.cuda_driver))
+     << "\n"
      << "cuBLASLt " << format_cudnn_version(v.cublaslt_runtime) << " loaded (built against "
      << format_cudnn_version(v.cublaslt_compiled) << ")\n";
   return os.str();

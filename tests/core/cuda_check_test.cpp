@@ -50,8 +50,9 @@ TEST(CudnnCheck, MessageArgumentIsStreamedInFront) {
 }
 
 TEST(CudnnCheck, NotSupportedFamilyMapsToNotSupported) {
-  for (cudnnStatus_t s : {CUDNN_STATUS_NOT_SUPPORTED, CUDNN_STATUS_NOT_SUPPORTED_SHAPE,
-                          CUDNN_STATUS_NOT_SUPPORTED_LAYOUT, CUDNN_STATUS_NOT_SUPPORTED_PADDING}) {
+  for (cudnnStatus_t s :
+       {CUDNN_STATUS_NOT_SUPPORTED, CUDNN_STATUS_NOT_SUPPORTED_SHAPE,
+        CUDNN_STATUS_NOT_SUPPORTED_LAYOUT, CUDNN_STATUS_NOT_SUPPORTED_DATA_TYPE}) {
     EXPECT_TRUE(plantune::is_not_supported(s)) << static_cast<int>(s);
     EXPECT_EQ(catch_error([s] { PT_CUDNN_CHECK(s); }).code(), ErrorCode::not_supported);
   }

@@ -14,14 +14,14 @@ int cmd_info(const Args& args) {
   ArgParser p("plantune info",
               "print plantune's version, the cuDNN / CUDA / cuBLASLt versions (built against and "
               "loaded) and the GPU; works without a GPU");
-  p.flag("json", "print one JSON object instead of text");
+  p.flag("--json", "print one JSON object instead of text");
   if (!p.parse(args)) return 0;
 
   const LibraryVersions versions = library_versions();
   const std::optional<DeviceInfo> device = query_device(0);
   const std::string reason = device ? std::string() : no_device_reason();
 
-  if (p.has("json")) {
+  if (p.has("--json")) {
     nlohmann::json j;
     j["plantune_version"] = versions.plantune;
     j["libraries"] = versions;

@@ -57,10 +57,13 @@ class DeviceBuffer {
   std::size_t bytes() const noexcept { return size_ * sizeof(T); }
   bool empty() const noexcept { return size_ == 0; }
 
-  // Copies host.size() <= size() elements to the front of the buffer; returns when done.
+  // Copies host.size() <= size() elements to the front of the buffer; returns when the data is
+  // in device memory, so work on any stream may read it. (A plain cudaMemcpy from pageable
+  // memory may return before its DMA lands, which non-blocking streams do not wait for.)
   void upload(std::span<const T> host) {
     check_fits(host.size(), "upload");
     PT_CUDA_CHECK(cudaMemcpy(data_, host.data(), host.size_bytes(), cudaMemcpyHostToDevice));
+    PT_CUDA_CHECK(cudaStreamSynchronize(cudaStreamLegacy));
   }
   // Copies the first host.size() <= size() elements to `host`; returns when done.
   void download(std::span<T> host) const {
@@ -85,9 +88,11 @@ class DeviceBuffer {
     download(out);
     return out;
   }
-  // Sets every byte to `byte` (0 gives zeros for all arithmetic types).
+  // Sets every byte to `byte` (0 gives zeros for all arithmetic types); returns when done.
   void fill_bytes(int byte = 0) {
-    if (size_ != 0) PT_CUDA_CHECK(cudaMemset(data_, byte, bytes()));
+    if (size_ == 0) return;
+    PT_CUDA_CHECK(cudaMemset(data_, byte, bytes()));
+    PT_CUDA_CHECK(cudaStreamSynchronize(cudaStreamLegacy));
   }
   void fill_bytes_async(cudaStream_t stream, int byte = 0) {
     if (size_ != 0) PT_CUDA_CHECK(cudaMemsetAsync(data_, byte, bytes(), stream));
