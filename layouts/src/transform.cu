@@ -1,0 +1,533 @@
+// Layout transform kernels. Three shapes of work cover every pair of layouts:
+//   nchw -> nhwc family   to_nhwc_kernel: a (channels x pixels) tile through shared memory,
+//                         read along pixels, written along channels (padding and fold there)
+//   nhwc family -> nchw   to_nchw_kernel: the mirror tile
+//   nhwc <-> nhwc family  regather_kernel: pad/unpad/fold/unfold move runs of channels; each
+//                         block writes a contiguous span of destination pixels
+//   same layout           precision::cast (or a copy)
+// Every kernel converts each element once (precision/convert.cuh), so a dtype cast is fused.
+#include "plantune/layouts/transform.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "plantune/core/cuda_check.h"
+#include "plantune/core/error.h"
+#include "plantune/precision/cast.h"
+#include "plantune/precision/convert.cuh"
+
+namespace plantune::layouts {
+
+namespace {
+
+using precision::device::from_float;
+using precision::device::load_vec;
+using precision::device::store_vec;
+using precision::device::to_float;
+using precision::device::zero_value;
+
+constexpr int kThreads = 256;
+
+template <typename Tin, typename Tout>
+__device__ __forceinline__ Tout cvt(Tin x, float s_in, float s_out) {
+  return from_float<Tout>(to_float(x, s_in), s_out);
+}
+
+// Shared-memory row padding of one 4-byte word: column reads then spread over the banks.
+template <typename T>
+__host__ __device__ constexpr int smem_pad() {
+  return sizeof(T) >= 4 ? 1 : static_cast<int>(4 / sizeof(T));
+}
+
+template <typename T>
+__host__ __device__ constexpr int vec_elems(int limit) {
+  return static_cast<int>(16 / sizeof(T)) < limit ? static_cast<int>(16 / sizeof(T)) : limit;
+}
+
+bool aligned16(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; }
+
+unsigned grid_for(std::int64_t work_items) {
+  return static_cast<unsigned>(
+      std::clamp<std::int64_t>(work_items, 1, std::numeric_limits<std::int32_t>::max()));
+}
+
+// ---- nchw -> nhwc family ---------------------------------------------------------------------
+
+struct ToNhwcArgs {
+  const void* src;
+  void* dst;
+  std::int32_t c;           // logical channels
+  std::int32_t cs;          // stored destination channels
+  std::int64_t h, w;        // logical spatial dims
+  std::int64_t src_plane;   // h * w
+  std::int64_t wd;          // destination (stored) width
+  std::int64_t pixels;      // destination pixels per image
+  bool fold;
+  bool vec_load;            // !fold, pixels % VL == 0, src 16-byte aligned
+  bool vec_store;           // cs % VS == 0, dst 16-byte aligned
+  float src_scale, dst_scale;
+  std::int64_t tiles_c, tiles_p, total_tiles;
+};
+
+template <typename Tin, typename Tout, int TC, int TP>
+__global__ void __launch_bounds__(kThreads) to_nhwc_kernel(ToNhwcArgs a) {
+  constexpr int kPitch = TP + smem_pad<Tout>();
+  __shared__ __align__(16) unsigned char smem[TC * kPitch * sizeof(Tout)];
+  Tout* tile = reinterpret_cast<Tout*>(smem);
+  const Tin* __restrict__ src = static_cast<const Tin*>(a.src);
+  Tout* __restrict__ dst = static_cast<Tout*>(a.dst);
+  const Tout zero = zero_value<Tout>();
+  const int tid = static_cast<int>(threadIdx.x);
+
+  for (std::int64_t t = blockIdx.x; t < a.total_tiles; t += gridDim.x) {
+    const std::int64_t ct = t % a.tiles_c;
+    const std::int64_t rest = t / a.tiles_c;
+    const std::int64_t p0 = (rest % a.tiles_p) * TP;
+    const std::int64_t n = rest / a.tiles_p;
+    const int c0 = static_cast<int>(ct) * TC;
+
+    // Load tile[row][col] = destination channel c0 + row of destination pixel p0 + col.
+    if (!a.fold) {
+      constexpr int VL = vec_elems<Tin>(TP);
+      constexpr int kCols = TP / VL;
+      static_assert(kThreads % kCols == 0, "threads cover whole tile rows");
+      const int col = (tid % kCols) * VL;
+      const std::int64_t p = p0 + col;
+      for (int row = tid / kCols; row < TC; row += kThreads / kCols) {
+        const int c = c0 + row;
+        Tout* out = tile + row * kPitch + col;
+        if (c >= a.c || p >= a.pixels) {
+#pragma unroll
+          for (int k = 0; k < VL; ++k) out[k] = zero;
+          continue;
+        }
+        const Tin* in = src + (n * a.c + c) * a.src_plane + p;
+        if (a.vec_load) {
+          Tin v[VL];
+          load_vec(in, v);
+#pragma unroll
+          for (int k = 0; k < VL; ++k) out[k] = cvt<Tin, Tout>(v[k], a.src_scale, a.dst_scale);
+        } else {
+#pragma unroll
+          for (int k = 0; k < VL; ++k) {
+            out[k] = p + k < a.pixels ? cvt<Tin, Tout>(in[k], a.src_scale, a.dst_scale) : zero;
+          }
+        }
+      }
+    } else {
+      // destination pixel (h', w'), channel (dy*2 + dx)*C + c <- source (c, 2h'+dy, 2w'+dx)
+      static_assert(kThreads % TP == 0, "threads cover whole tile rows");
+      const int col = tid % TP;
+      const std::int64_t p = p0 + col;
+      const bool p_ok = p < a.pixels;
+      const std::int64_t hq = p_ok ? p / a.wd : 0;
+      const std::int64_t wq = p_ok ? p - hq * a.wd : 0;
+      for (int row = tid / TP; row < TC; row += kThreads / TP) {
+        const int cf = c0 + row;
+        const int block = cf / a.c;
+        const int c = cf - block * a.c;
+        const std::int64_t h = 2 * hq + (block >> 1), w = 2 * wq + (block & 1);
+        const bool ok = p_ok && block < 4 && h < a.h && w < a.w;
+        tile[row * kPitch + col] =
+            ok ? cvt<Tin, Tout>(src[((n * a.c + c) * a.h + h) * a.w + w], a.src_scale, a.dst_scale)
+               : zero;
+      }
+    }
+    __syncthreads();
+
+    // Store along channels: dst[(n * pixels + p) * cs + c].
+    {
+      constexpr int VS = vec_elems<Tout>(TC);
+      constexpr int kGroups = TC / VS;
+      static_assert(kThreads % kGroups == 0, "threads cover whole channel groups");
+      const int g = tid % kGroups;
+      const int c = c0 + g * VS;
+      if (c < a.cs) {
+        for (int pr = tid / kGroups; pr < TP; pr += kThreads / kGroups) {
+          const std::int64_t p = p0 + pr;
+          if (p >= a.pixels) break;
+          Tout v[VS];
+#pragma unroll
+          for (int k = 0; k < VS; ++k) v[k] = tile[(g * VS + k) * kPitch + pr];
+          Tout* out = dst + (n * a.pixels + p) * a.cs + c;
+          if (a.vec_store) {
+            store_vec(out, v);
+          } else {
+#pragma unroll
+            for (int k = 0; k < VS; ++k) {
+              if (c + k < a.cs) out[k] = v[k];
+            }
+          }
+        }
+      }
+    }
+    __syncthreads();
+  }
+}
+
+template <typename Tin, typename Tout, int TC, int TP>
+void launch_to_nhwc(ToNhwcArgs a, cudaStream_t stream) {
+  a.tiles_c = (a.cs + TC - 1) / TC;
+  a.tiles_p = (a.pixels + TP - 1) / TP;
+  a.vec_load = a.vec_load && a.pixels % vec_elems<Tin>(TP) == 0;
+  a.vec_store = a.vec_store && a.cs % vec_elems<Tout>(TC) == 0;
+  a.total_tiles = a.total_tiles * a.tiles_c * a.tiles_p;  // total_tiles held N on entry
+  to_nhwc_kernel<Tin, Tout, TC, TP><<<grid_for(a.total_tiles), kThreads, 0, stream>>>(a);
+}
+
+// ---- nhwc family -> nchw ---------------------------------------------------------------------
+
+struct ToNchwArgs {
+  const void* src;
+  void* dst;
+  std::int32_t c;           // logical channels
+  std::int32_t cs;          // stored source channels
+  std::int64_t h, w;        // logical spatial dims
+  std::int64_t hw;          // destination plane, h * w
+  std::int64_t hs, ws;      // source stored spatial dims (folded or not)
+  bool fold;
+  bool vec_load;            // cs % VL == 0 (and C % VL == 0 when folded), src aligned
+  bool vec_store;           // hw % VS == 0, dst aligned
+  float src_scale, dst_scale;
+  std::int64_t tiles_c, tiles_q, total_tiles;
+};
+
+template <typename Tin, typename Tout, int TC, int TP>
+__global__ void __launch_bounds__(kThreads) to_nchw_kernel(ToNchwArgs a) {
+  constexpr int kPitch = TC + smem_pad<Tout>();
+  __shared__ __align__(16) unsigned char smem[TP * kPitch * sizeof(Tout)];
+  Tout* tile = reinterpret_cast<Tout*>(smem);
+  const Tin* __restrict__ src = static_cast<const Tin*>(a.src);
+  Tout* __restrict__ dst = static_cast<Tout*>(a.dst);
+  const Tout zero = zero_value<Tout>();
+  const int tid = static_cast<int>(threadIdx.x);
+
+  for (std::int64_t t = blockIdx.x; t < a.total_tiles; t += gridDim.x) {
+    const std::int64_t ct = t % a.tiles_c;
+    const std::int64_t rest = t / a.tiles_c;
+    const std::int64_t q0 = (rest % a.tiles_q) * TP;
+    const std::int64_t n = rest / a.tiles_q;
+    const int c0 = static_cast<int>(ct) * TC;
+
+    // Load tile[row][col] = logical pixel q0 + row, channel c0 + col; read along channels.
+    {
+      constexpr int VL = vec_elems<Tin>(TC);
+      constexpr int kGroups = TC / VL;
+      static_assert(kThreads % kGroups == 0, "threads cover whole channel groups");
+      const int g = tid % kGroups;
+      const int c = c0 + g * VL;
+      for (int row = tid / kGroups; row < TP; row += kThreads / kGroups) {
+        const std::int64_t q = q0 + row;
+        Tout* out = tile + row * kPitch + g * VL;
+        if (q >= a.hw || c >= a.c) {
+#pragma unroll
+          for (int k = 0; k < VL; ++k) out[k] = zero;
+          continue;
+        }
+        const Tin* in;
+        if (!a.fold) {
+          in = src + (n * a.hw + q) * a.cs + c;
+        } else {
+          const std::int64_t h = q / a.w, w = q - (q / a.w) * a.w;
+          in = src + ((n * a.hs + h / 2) * a.ws + w / 2) * a.cs + ((h & 1) * 2 + (w & 1)) * a.c + c;
+        }
+        if (a.vec_load) {
+          // channels past C inside the vector are padding (cs % VL == 0) and are dropped
+          Tin v[VL];
+          load_vec(in, v);
+#pragma unroll
+          for (int k = 0; k < VL; ++k) {
+            out[k] = c + k < a.c ? cvt<Tin, Tout>(v[k], a.src_scale, a.dst_scale) : zero;
+          }
+        } else {
+#pragma unroll
+          for (int k = 0; k < VL; ++k) {
+            out[k] = c + k < a.c ? cvt<Tin, Tout>(in[k], a.src_scale, a.dst_scale) : zero;
+          }
+        }
+      }
+    }
+    __syncthreads();
+
+    // Store along pixels: dst[(n * C + c) * hw + q].
+    {
+      constexpr int VS = vec_elems<Tout>(TP);
+      constexpr int kGroups = TP / VS;
+      static_assert(kThreads % kGroups == 0, "threads cover whole pixel groups");
+      const int g = tid % kGroups;
+      const std::int64_t q = q0 + g * VS;
+      if (q < a.hw) {
+        for (int cr = tid / kGroups; cr < TC; cr += kThreads / kGroups) {
+          const int c = c0 + cr;
+          if (c >= a.c) break;
+          Tout v[VS];
+#pragma unroll
+          for (int k = 0; k < VS; ++k) v[k] = tile[(g * VS + k) * kPitch + cr];
+          Tout* out = dst + (n * a.c + c) * a.hw + q;
+          if (a.vec_store) {
+            store_vec(out, v);
+          } else {
+#pragma unroll
+            for (int k = 0; k < VS; ++k) {
+              if (q + k < a.hw) out[k] = v[k];
+            }
+          }
+        }
+      }
+    }
+    __syncthreads();
+  }
+}
+
+template <typename Tin, typename Tout, int TC, int TP>
+void launch_to_nchw(ToNchwArgs a, cudaStream_t stream) {
+  constexpr int VL = vec_elems<Tin>(TC);
+  a.tiles_c = (a.c + TC - 1) / TC;
+  a.tiles_q = (a.hw + TP - 1) / TP;
+  a.vec_load = a.vec_load && a.cs % VL == 0 && (!a.fold || a.c % VL == 0);
+  a.vec_store = a.vec_store && a.hw % vec_elems<Tout>(TP) == 0;
+  a.total_tiles = a.total_tiles * a.tiles_c * a.tiles_q;  // total_tiles held N on entry
+  to_nchw_kernel<Tin, Tout, TC, TP><<<grid_for(a.total_tiles), kThreads, 0, stream>>>(a);
+}
+
+// ---- nhwc family <-> nhwc family -------------------------------------------------------------
+
+constexpr int kMaxBlockPixels = 256;
+
+struct RegatherArgs {
+  const void* src;
+  void* dst;
+  std::int32_t c;                 // logical channels
+  std::int64_t h, w;              // logical spatial dims
+  std::int32_t cs_s;              // source stored channels
+  bool fold_s;
+  std::int64_t hs_s, ws_s;        // source stored spatial dims
+  std::int32_t cs_d;              // destination stored channels
+  bool fold_d;
+  std::int64_t hd, wd;            // destination stored spatial dims
+  std::int64_t total_pixels;      // N * hd * wd
+  std::int32_t pixels_per_block;  // <= kMaxBlockPixels
+  bool vec;                       // C, cs_s, cs_d multiples of V; both pointers aligned
+  float src_scale, dst_scale;
+};
+
+template <typename Tin, typename Tout>
+__host__ __device__ constexpr int regather_vec() {
+  return static_cast<int>(16 / (sizeof(Tin) > sizeof(Tout) ? sizeof(Tin) : sizeof(Tout)));
+}
+
+template <typename Tin, typename Tout>
+__global__ void __launch_bounds__(kThreads) regather_kernel(RegatherArgs a) {
+  constexpr int V = regather_vec<Tin, Tout>();
+  // source offset of channel 0 of each (destination pixel, fold block); -1: no source pixel
+  __shared__ std::int64_t base[kMaxBlockPixels][4];
+  const Tin* __restrict__ src = static_cast<const Tin*>(a.src);
+  Tout* __restrict__ dst = static_cast<Tout*>(a.dst);
+  const Tout zero = zero_value<Tout>();
+  const int tid = static_cast<int>(threadIdx.x);
+  const int blocks = a.fold_d ? 4 : 1;
+  const std::int64_t image_pixels = a.hd * a.wd;
+
+  for (std::int64_t first = static_cast<std::int64_t>(blockIdx.x) * a.pixels_per_block;
+       first < a.total_pixels;
+       first += static_cast<std::int64_t>(gridDim.x) * a.pixels_per_block) {
+    const int np = static_cast<int>(
+        a.total_pixels - first < a.pixels_per_block ? a.total_pixels - first : a.pixels_per_block);
+    for (int i = tid; i < np * blocks; i += kThreads) {
+      const int pix = i / blocks, b = i - pix * blocks;
+      const std::int64_t gp = first + pix;
+      const std::int64_t n = gp / image_pixels;
+      const std::int64_t pd = gp - n * image_pixels;
+      const std::int64_t hq = pd / a.wd, wq = pd - (pd / a.wd) * a.wd;
+      const std::int64_t h = a.fold_d ? 2 * hq + (b >> 1) : hq;
+      const std::int64_t w = a.fold_d ? 2 * wq + (b & 1) : wq;
+      std::int64_t o = -1;
+      if (h < a.h && w < a.w) {
+        o = a.fold_s ? ((n * a.hs_s + h / 2) * a.ws_s + w / 2) * a.cs_s +
+                           ((h & 1) * 2 + (w & 1)) * static_cast<std::int64_t>(a.c)
+                     : ((n * a.h + h) * a.w + w) * a.cs_s;
+      }
+      base[pix][b] = o;
+    }
+    __syncthreads();
+
+    Tout* out = dst + first * a.cs_d;  // this block's pixels are contiguous in dst
+    if (a.vec) {
+      const int groups = a.cs_d / V;
+      for (int e = tid; e < np * groups; e += kThreads) {
+        const int pix = e / groups;
+        const int cd = (e - pix * groups) * V;
+        const int b = a.fold_d ? cd / a.c : 0;
+        const int c = cd - b * a.c;
+        const std::int64_t o = (a.fold_d ? b < 4 : c < a.c) ? base[pix][b] : -1;
+        Tout v[V];
+        if (o >= 0) {
+          Tin x[V];
+          load_vec(src + o + c, x);
+#pragma unroll
+          for (int k = 0; k < V; ++k) v[k] = cvt<Tin, Tout>(x[k], a.src_scale, a.dst_scale);
+        } else {
+#pragma unroll
+          for (int k = 0; k < V; ++k) v[k] = zero;
+        }
+        store_vec(out + static_cast<std::int64_t>(pix) * a.cs_d + cd, v);
+      }
+    } else {
+      for (int e = tid; e < np * a.cs_d; e += kThreads) {
+        const int pix = e / a.cs_d;
+        const int cd = e - pix * a.cs_d;
+        const int b = a.fold_d ? cd / a.c : 0;
+        const int c = cd - b * a.c;
+        const std::int64_t o = (a.fold_d ? b < 4 : c < a.c) ? base[pix][b] : -1;
+        out[e] = o >= 0 ? cvt<Tin, Tout>(src[o + c], a.src_scale, a.dst_scale) : zero;
+      }
+    }
+    __syncthreads();
+  }
+}
+
+template <typename Tin, typename Tout>
+void launch_regather(RegatherArgs a, cudaStream_t stream) {
+  constexpr int V = regather_vec<Tin, Tout>();
+  a.vec = a.vec && a.c % V == 0 && a.cs_s % V == 0 && a.cs_d % V == 0;
+  // about 16 elements (or vectors) per thread per block pass
+  const std::int64_t per_pixel = a.vec ? a.cs_d / V : a.cs_d;
+  a.pixels_per_block = static_cast<std::int32_t>(
+      std::clamp<std::int64_t>(kThreads * 16 / std::max<std::int64_t>(per_pixel, 1), 1, kMaxBlockPixels));
+  const std::int64_t blocks = (a.total_pixels + a.pixels_per_block - 1) / a.pixels_per_block;
+  regather_kernel<Tin, Tout><<<grid_for(blocks), kThreads, 0, stream>>>(a);
+}
+
+// ---- dispatch --------------------------------------------------------------------------------
+
+template <typename F>
+void dispatch_pair(DType s, DType d, F&& f) {
+  const bool ok = precision::device::dispatch_storage_type(s, [&](auto si) {
+    precision::device::dispatch_storage_type(d, [&](auto di) { f(si, di); });
+  });
+  PT_REQUIRE(ok, internal, "transform: no kernel for " << to_string(s) << " -> " << to_string(d));
+}
+
+std::int32_t as_int32(std::int64_t v, const TransformDesc& d, const char* what) {
+  // channel indices (times 4 when folded) are 32-bit inside the kernels
+  PT_REQUIRE(v <= (std::numeric_limits<std::int32_t>::max() >> 10), overflow,
+             "transform " << to_string(d) << ": " << what << " " << v << " is too large");
+  return static_cast<std::int32_t>(v);
+}
+
+void check_scale(float s, const char* what) {
+  PT_REQUIRE(std::isfinite(s) && s > 0.0f, invalid_argument,
+             "transform: " << what << " is " << s << ", must be finite and > 0");
+}
+
+}  // namespace
+
+void transform(const TransformDesc& d, const void* src, void* dst, cudaStream_t stream,
+               const TransformOptions& options) {
+  validate(d);
+  PT_REQUIRE(src != nullptr && dst != nullptr, invalid_argument,
+             "transform " << to_string(d) << ": null pointer (src=" << src << ", dst=" << dst
+                          << ")");
+  if (d.src_dtype == DType::int8) check_scale(options.src_scale, "int8 source scale");
+  if (d.dst_dtype == DType::int8) check_scale(options.dst_scale, "int8 destination scale");
+
+  if (d.src_layout == d.dst_layout) {
+    precision::cast(src, d.src_dtype, dst, d.dst_dtype, stored_numel(d.dims, d.src_layout), stream,
+                    options.src_scale, options.dst_scale);
+    return;
+  }
+
+  const std::int32_t c = as_int32(d.dims.c, d, "channel count");
+  const bool src_nchw = d.src_layout.order == Layout::nchw;
+  const bool dst_nchw = d.dst_layout.order == Layout::nchw;
+  const bool aligned_src = aligned16(src), aligned_dst = aligned16(dst);
+
+  if (src_nchw) {  // -> nhwc family
+    const auto sd = stored_dims(d.dims, d.dst_layout);
+    ToNhwcArgs a{};
+    a.src = src;
+    a.dst = dst;
+    a.c = c;
+    a.cs = as_int32(sd[3], d, "stored channel count");
+    a.h = d.dims.h;
+    a.w = d.dims.w;
+    a.src_plane = checked_mul(d.dims.h, d.dims.w);
+    a.wd = sd[2];
+    a.pixels = checked_mul(sd[1], sd[2]);
+    a.fold = d.dst_layout.fold == 2;
+    a.vec_load = !a.fold && aligned_src;
+    a.vec_store = aligned_dst;
+    a.src_scale = options.src_scale;
+    a.dst_scale = options.dst_scale;
+    a.total_tiles = d.dims.n;
+    dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
+      using Tin = typename decltype(si)::type;
+      using Tout = typename decltype(di)::type;
+      if (a.cs <= 16) {
+        launch_to_nhwc<Tin, Tout, 16, 256>(a, stream);
+      } else if (a.cs <= 32) {
+        launch_to_nhwc<Tin, Tout, 32, 128>(a, stream);
+      } else {
+        launch_to_nhwc<Tin, Tout, 64, 64>(a, stream);
+      }
+    });
+  } else if (dst_nchw) {  // nhwc family ->
+    const auto sd = stored_dims(d.dims, d.src_layout);
+    ToNchwArgs a{};
+    a.src = src;
+    a.dst = dst;
+    a.c = c;
+    a.cs = as_int32(sd[3], d, "stored channel count");
+    a.h = d.dims.h;
+    a.w = d.dims.w;
+    a.hw = checked_mul(d.dims.h, d.dims.w);
+    a.hs = sd[1];
+    a.ws = sd[2];
+    a.fold = d.src_layout.fold == 2;
+    a.vec_load = aligned_src;
+    a.vec_store = aligned_dst;
+    a.src_scale = options.src_scale;
+    a.dst_scale = options.dst_scale;
+    a.total_tiles = d.dims.n;
+    dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
+      using Tin = typename decltype(si)::type;
+      using Tout = typename decltype(di)::type;
+      if (a.c <= 16) {
+        launch_to_nchw<Tin, Tout, 16, 256>(a, stream);
+      } else if (a.c <= 32) {
+        launch_to_nchw<Tin, Tout, 32, 128>(a, stream);
+      } else {
+        launch_to_nchw<Tin, Tout, 64, 64>(a, stream);
+      }
+    });
+  } else {  // nhwc family <-> nhwc family
+    const auto ss = stored_dims(d.dims, d.src_layout);
+    const auto sd = stored_dims(d.dims, d.dst_layout);
+    RegatherArgs a{};
+    a.src = src;
+    a.dst = dst;
+    a.c = c;
+    a.h = d.dims.h;
+    a.w = d.dims.w;
+    a.cs_s = as_int32(ss[3], d, "stored source channel count");
+    a.fold_s = d.src_layout.fold == 2;
+    a.hs_s = ss[1];
+    a.ws_s = ss[2];
+    a.cs_d = as_int32(sd[3], d, "stored destination channel count");
+    a.fold_d = d.dst_layout.fold == 2;
+    a.hd = sd[1];
+    a.wd = sd[2];
+    a.total_pixels = checked_mul(checked_mul(sd[0], sd[1]), sd[2]);
+    a.vec = aligned_src && aligned_dst;
+    a.src_scale = options.src_scale;
+    a.dst_scale = options.dst_scale;
+    dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
+      launch_regather<typename decltype(si)::type, typename decltype(di)::type>(a, stream);
+    });
+  }
+  PT_CUDA_CHECK_MSG(cudaGetLastError(), "launching the transform " << to_string(d));
+}
+
+}  // namespace plantune::layouts
