@@ -359,14 +359,18 @@ bool run_plan(Gpu& gpu, Problem& pb, const BackendDescriptor& plan, double tol, 
   return true;
 }
 
-// Tries the configurations in order and runs up to `limit` of them; returns how many ran and
-// appends one line per configuration that did not.
-int run_configs(Gpu& gpu, Problem& pb, const std::vector<BackendDescriptor>& configs, int limit,
+// Tries the configurations (of `graph`) in order and runs up to `limit` of them; returns how
+// many ran and appends one line per configuration that did not.
+int run_configs(Gpu& gpu, Problem& pb, const BackendDescriptor& graph,
+                const std::vector<BackendDescriptor>& configs, int limit,
                 std::vector<std::string>* skipped) {
   int ran = 0;
   for (const BackendDescriptor& cfg : configs) {
     if (ran >= limit) break;
-    const plantune::EngineInfo info = plantune::query_engine(plantune::engine_of(cfg));
+    // The engine's notes, from the engine rebuilt by its index (the configuration-rebuilt test
+    // checks that reading them through engine_of(cfg) agrees).
+    const std::int64_t index = plantune::engine_of(cfg).get_int64(CUDNN_ATTR_ENGINE_GLOBAL_INDEX);
+    const plantune::EngineInfo info = plantune::query_engine(plantune::make_engine(graph, index));
     const std::string tag =
         plantune::describe_config(info.global_index, plantune::knob_choices_of(cfg));
     SCOPED_TRACE(tag);
@@ -422,15 +426,17 @@ void heuristic_plans_match(Precision p, std::uint32_t seed) {
     SCOPED_TRACE(pb.label());
     ConvGraph g = build_graph(gpu.handle.get(), pb);
     std::vector<std::string> skipped;
-    int ran = run_configs(gpu, pb, plantune::heuristic_engine_configs(g.graph, CUDNN_HEUR_MODE_A),
+    int ran = run_configs(gpu, pb, g.graph,
+                          plantune::heuristic_engine_configs(g.graph, CUDNN_HEUR_MODE_A),
                           kPlansPerProblem, &skipped);
     if (ran == 0) {
-      ran = run_configs(gpu, pb,
+      ran = run_configs(gpu, pb, g.graph,
                         plantune::heuristic_engine_configs(g.graph, CUDNN_HEUR_MODE_FALLBACK),
                         kPlansPerProblem, &skipped);
     }
     if (ran == 0) {
-      ran = run_configs(gpu, pb, default_configs(g.graph, false), kPlansPerProblem, &skipped);
+      ran = run_configs(gpu, pb, g.graph, default_configs(g.graph, false), kPlansPerProblem,
+                        &skipped);
     }
     EXPECT_GT(ran, 0) << "no plan ran; declined:" << join_lines(skipped);
   }
@@ -463,7 +469,7 @@ void every_engine_matches(Precision p, std::uint32_t seed) {
     // Runtime-compiled engines take seconds each to build; the heuristics tests cover them.
     std::vector<BackendDescriptor> configs = default_configs(g.graph, true);
     std::vector<std::string> skipped;
-    const int ran = run_configs(gpu, pb, configs, 1 << 20, &skipped);
+    const int ran = run_configs(gpu, pb, g.graph, configs, 1 << 20, &skipped);
     std::cout << "[          ] " << pb.label() << ": " << plantune::engine_global_count(g.graph)
               << " global engines, " << configs.size() << " precompiled ones configured, " << ran
               << " ran\n";
@@ -499,11 +505,17 @@ TEST(CudnnConvGraph, ConfigurationRebuiltFromEngineAndKnobsRunsTheSame) {
     BackendDescriptor plan = plantune::try_make_execution_plan(gpu.handle.get(), cfg);
     if (!plan.finalized()) continue;
     // What a tactic database stores: the engine's global index and the knob values.
-    const std::int64_t index = plantune::query_engine(plantune::engine_of(cfg)).global_index;
+    const plantune::EngineInfo from_cfg = plantune::query_engine(plantune::engine_of(cfg));
+    const std::int64_t index = from_cfg.global_index;
     std::vector<plantune::KnobChoice> knobs = plantune::knob_choices_of(cfg);
     SCOPED_TRACE(plantune::describe_config(index, knobs));
-    // ... rebuilt from scratch.
+    // ... rebuilt from scratch: the same engine, notes and knob ranges.
     BackendDescriptor engine = plantune::make_engine(g.graph, index);
+    const plantune::EngineInfo rebuilt_info = plantune::query_engine(engine);
+    EXPECT_EQ(rebuilt_info.global_index, index);
+    EXPECT_EQ(rebuilt_info.numerical_notes, from_cfg.numerical_notes);
+    EXPECT_EQ(rebuilt_info.behavior_notes, from_cfg.behavior_notes);
+    EXPECT_EQ(rebuilt_info.knobs.size(), from_cfg.knobs.size());
     BackendDescriptor rebuilt_cfg = plantune::make_engine_config(engine, knobs);
     std::vector<plantune::KnobChoice> back = plantune::knob_choices_of(rebuilt_cfg);
     auto by_type = [](const plantune::KnobChoice& a, const plantune::KnobChoice& b) {

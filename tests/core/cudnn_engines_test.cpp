@@ -121,13 +121,15 @@ TEST(CudnnEngines, ConfigWithExplicitKnobsReadsBackTheSameKnobs) {
     for (const plantune::KnobInfo& k : info.knobs) choices.push_back({k.type, k.min_value});
     BackendDescriptor cfg = plantune::try_make_engine_config(e, choices);
     if (!cfg.finalized()) continue;
+    // Every knob read back has the value chosen for it (cuDNN may leave out knobs it no longer
+    // uses, such as deprecated types).
     std::vector<plantune::KnobChoice> back = plantune::knob_choices_of(cfg);
-    auto by_type = [](const plantune::KnobChoice& a, const plantune::KnobChoice& b) {
-      return a.type < b.type;
-    };
-    std::sort(choices.begin(), choices.end(), by_type);
-    std::sort(back.begin(), back.end(), by_type);
-    EXPECT_EQ(back, choices) << plantune::describe_config(info.global_index, choices);
+    EXPECT_FALSE(back.empty());
+    for (const plantune::KnobChoice& b : back) {
+      EXPECT_NE(std::find(choices.begin(), choices.end(), b), choices.end())
+          << plantune::to_string(b.type) << "=" << b.value << " was not chosen; chose "
+          << plantune::describe_config(info.global_index, choices);
+    }
     // The engine read back from the configuration is the same engine.
     EXPECT_EQ(plantune::query_engine(plantune::engine_of(cfg)).global_index, info.global_index);
     return;

@@ -41,8 +41,9 @@
 // * Getting an attribute whose elements are descriptors (ENGINEHEUR_RESULTS, ENGINECFG_ENGINE,
 //   ENGINE_KNOB_INFO, ENGINECFG_KNOB_CHOICES) fills descriptors that the caller created first,
 //   of the element type; get_descriptors() does that. For ENGINEHEUR_RESULTS a query with
-//   capacity 0 returns the count; for knob infos cuDNN has no count query, so we offer a fixed
-//   capacity larger than CUDNN_KNOB_TYPE_COUNTS.
+//   capacity 0 returns the count; for knob infos, knob choices and notes we offer the
+//   capacity this header knows (CUDNN_KNOB_TYPE_COUNTS, ..._NOTE_TYPE_COUNT), as
+//   cudnn-frontend does. Heuristics on a machine without a GPU return no configuration.
 // * OPERATIONGRAPH and EXECUTION_PLAN take the cudnnHandle_t (CUDNN_ATTR_*_HANDLE, CUDNN_TYPE_
 //   HANDLE), as cudnn-frontend sets them. cuDNN 9 marks those attributes deprecated in favour of
 //   device-property descriptors but still honours them; one handle per thread. cuDNN 9.19 also
