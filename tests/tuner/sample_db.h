@@ -126,4 +126,68 @@ inline TacticDb database(std::int64_t entries, int variants = 2, int ok = 3, int
   return db;
 }
 
+// The small database of docs/tactic-db-format.md: a ResNet-50 3x3 conv with a verified
+// nhwc/fp16 variant and an nchw/tf32 variant needing re-verification, and the final FC layer's
+// GEMM tuned through cuBLASLt.
+inline TacticDb small_db() {
+  TacticDb db(h200_env());
+  ConvProblem conv;
+  conv.n = 32, conv.c = 64, conv.h = 56, conv.w = 56, conv.k = 64, conv.r = 3, conv.s = 3;
+  conv.pad_h = conv.pad_w = 1;
+  conv.x_dtype = conv.w_dtype = conv.y_dtype = DType::fp16;
+  conv.compute = DType::fp32;
+
+  VariantResult nhwc;
+  nhwc.variant = {Layout::nhwc, Precision::fp16, 0, 0};
+  nhwc.provenance = provenance();
+  Candidate best = ok_candidate(graph_tactic(28, 2), 0.0341);
+  best.timing->p10_ms = 0.0339, best.timing->p90_ms = 0.035;
+  best.workspace_bytes = 2359296;
+  nhwc.candidates.push_back(best);
+  Candidate legacy = ok_candidate(
+      LegacyConvTactic{LegacyAlgo::implicit_precomp_gemm, MathType::tensor_op}, 0.1231);
+  legacy.timing->p10_ms = 0.1225, legacy.timing->p90_ms = 0.1262;
+  legacy.workspace_bytes = 0;
+  legacy.validation->max_rel_error = 9.8e-4;
+  nhwc.candidates.push_back(legacy);
+  GraphEngineTactic eng9;
+  eng9.engine_id = 9;
+  eng9.source = GraphSource::engine_enum;
+  nhwc.candidates.push_back(
+      failed_candidate(eng9, Outcome::not_supported, "CUDNN_STATUS_NOT_SUPPORTED_SHAPE"));
+  Candidate wrong = failed_candidate(
+      LegacyConvTactic{LegacyAlgo::winograd_nonfused, MathType::tensor_op}, Outcome::incorrect,
+      "max relative error 0.5 > tolerance 0.01");
+  nhwc.candidates.push_back(wrong);
+  db.insert(conv, nhwc);
+
+  VariantResult tf32;
+  tf32.variant = {Layout::nchw, Precision::tf32, 0, 0};
+  tf32.provenance = provenance("2026-11-20T18:03:11Z");
+  tf32.needs_reverify = true;
+  tf32.reverify_reason =
+      "measured in another environment: cuDNN version differs: measured with '9.12.0', now "
+      "'9.14.0'";
+  Candidate tf32_best = ok_candidate(graph_tactic(1, 1, 3), 0.0612, 40);
+  tf32_best.timing->p10_ms = 0.0597, tf32_best.timing->p90_ms = 0.0628;
+  tf32.candidates.push_back(tf32_best);
+  db.insert(conv, tf32);
+
+  GemmProblem fc;
+  fc.m = 32, fc.n = 1000, fc.k = 2048, fc.transb = true, fc.bias = true;
+  fc.a_dtype = fc.b_dtype = fc.d_dtype = DType::fp16;
+  VariantResult gemm;
+  gemm.variant = {Layout::nchw, Precision::fp16, 0, 0};
+  gemm.provenance = provenance();
+  CublasLtTactic lt;
+  lt.algo_id = 66, lt.tile = "128x128", lt.stages = "128xAUTO", lt.split_k = 1;
+  lt.cta_swizzling = 0, lt.inner_shape = "UNDEFINED", lt.cluster_shape = "1x1x1";
+  Candidate g = ok_candidate(lt, 0.0108, 100);
+  g.timing->p10_ms = 0.0106, g.timing->p90_ms = 0.0111;
+  g.workspace_bytes = 33554432;
+  gemm.candidates.push_back(g);
+  db.insert(fc, gemm);
+  return db;
+}
+
 }  // namespace plantune::tuner::testing

@@ -1,0 +1,170 @@
+#include "plantune/tuner/tactic_db_json.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "plantune/core/error.h"
+#include "tuner/hostile_dbs.h"
+#include "tuner/sample_db.h"
+
+namespace plantune::tuner {
+namespace {
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+  ASSERT_TRUE(f.good()) << path;
+}
+
+// The first ```json block of the format document.
+std::string doc_example() {
+  std::string doc = read_text(std::string(PLANTUNE_SOURCE_DIR) + "/docs/tactic-db-format.md");
+  auto start = doc.find("```json\n");
+  if (start == std::string::npos) return "";
+  start += 8;
+  return doc.substr(start, doc.find("```", start) - start);
+}
+
+void expect_same_entries(const TacticDb& a, const TacticDb& b) {
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(a.environment(), b.environment());
+  for (const Entry* e : a.sorted_entries()) {
+    const Entry* f = b.find(e->key);
+    ASSERT_NE(f, nullptr) << e->key;
+    EXPECT_EQ(*e, *f) << e->key;
+  }
+}
+
+TEST(TacticDbJson, DocumentedExampleIsWhatTheWriterWrites) {
+  std::string example = doc_example();
+  ASSERT_FALSE(example.empty()) << "docs/tactic-db-format.md has no ```json block";
+  EXPECT_EQ(tactic_db_to_json(testing::small_db()), example);
+  expect_same_entries(tactic_db_from_json(example, "docs example"), testing::small_db());
+}
+
+TEST(TacticDbJson, RoundTripIsExactAndDeterministic) {
+  TacticDb db = testing::database(40, 4);
+  db.merge(testing::small_db());
+  Entry padded = testing::entry(1000, 1);
+  padded.variants[0].variant.padded_c = 8;
+  padded.variants[0].variant.padded_k = 64;
+  padded.variants[0].provenance.command = "plantune tune \"net \\ one\".json\n\ttab caf\xC3\xA9";
+  db.insert(padded);
+  std::string text = tactic_db_to_json(db);
+  TacticDb back = tactic_db_from_json(text, "roundtrip");
+  expect_same_entries(db, back);
+  EXPECT_EQ(tactic_db_to_json(back), text);
+  // insertion order does not change the bytes
+  TacticDb reversed(db.environment());
+  auto entries = db.sorted_entries();
+  for (auto it = entries.rbegin(); it != entries.rend(); ++it) reversed.insert(**it);
+  EXPECT_EQ(tactic_db_to_json(reversed), text);
+}
+
+TEST(TacticDbJson, EmptyDatabaseRoundTrips) {
+  TacticDb db(testing::h200_env());
+  std::string text = tactic_db_to_json(db);
+  EXPECT_NE(text.find("\"entries\": []"), std::string::npos) << text;
+  TacticDb back = tactic_db_from_json(text);
+  EXPECT_EQ(back.size(), 0u);
+  EXPECT_EQ(back.environment(), db.environment());
+}
+
+TEST(TacticDbJson, MembersInAnyOrderAreAccepted) {
+  std::string good = tactic_db_to_json(testing::small_db());
+  // move "format" and "schema_version" after "entries"
+  std::string head = "  \"format\": \"plantune-tactic-db\",\n  \"schema_version\": 1,\n";
+  std::string moved = testing::replace_first(good, head, "");
+  ASSERT_FALSE(moved.empty());
+  moved = moved.substr(0, moved.rfind('}')) + ",\n" + head.substr(0, head.size() - 2) + "\n}\n";
+  expect_same_entries(tactic_db_from_json(moved, "moved"), testing::small_db());
+}
+
+TEST(TacticDbJson, CorruptAndHostileTextsAreReportedWithTheSource) {
+  std::string good = tactic_db_to_json(testing::small_db());
+  std::set<std::string> names;
+  for (const auto& h : testing::hostile_dbs(good)) {
+    SCOPED_TRACE(h.name);
+    EXPECT_TRUE(names.insert(h.name).second) << "duplicate case name";
+    ASSERT_FALSE(h.text.empty() && h.name != "empty") << "the mutation did not apply";
+    try {
+      tactic_db_from_json(h.text, "hostile/" + h.name + ".json");
+      ADD_FAILURE() << "accepted";
+    } catch (const Error& e) {
+      std::string msg = e.what();
+      EXPECT_EQ(e.code(), ErrorCode::parse_error);
+      EXPECT_EQ(msg.rfind("hostile/" + h.name + ".json: line ", 0), 0u) << msg;
+      EXPECT_NE(msg.find(h.expect), std::string::npos) << msg;
+    }
+  }
+  EXPECT_GE(names.size(), 30u);
+}
+
+TEST(TacticDbJson, ErrorsPointAtTheMember) {
+  std::string good = tactic_db_to_json(testing::small_db());
+  std::string bad = testing::replace_first(good, "\"sm_count\": 132", "\"sm_count\": -1");
+  try {
+    tactic_db_from_json(bad, "db.json");
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(
+                  "db.json: line 4, column 87 (environment.sm_count): integer -1 is outside "
+                  "0..1000000",
+                  0),
+              0u)
+        << e.what();
+  }
+  bad = testing::replace_first(good, "\"outcome\": \"incorrect\"", "\"outcome\": \"wrong\"");
+  try {
+    tactic_db_from_json(bad, "db.json");
+    FAIL() << "accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("(entries[0].variants[1].candidates[3].outcome)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// Files for the JSON Schema check (tests/tuner/CMakeLists.txt): documents the writer produces,
+// which must validate, and documents that break the schema, which must not (the C++ reader
+// rejects each of them too).
+TEST(TacticDbSchemaSamples, Write) {
+  const std::string dir = TUNER_TEST_OUT_DIR;
+  TacticDb large = testing::database(30, 4);
+  large.merge(testing::small_db());
+  TacticDb reverify = testing::database(3);
+  reverify.mark_needs_reverify("measured in another environment: cuDNN version differs");
+  write_text(dir + "/schema_sample_small.json", tactic_db_to_json(testing::small_db()));
+  write_text(dir + "/schema_sample_large.json", tactic_db_to_json(large));
+  write_text(dir + "/schema_sample_reverify.json", tactic_db_to_json(reverify));
+  write_text(dir + "/schema_sample_empty.json", tactic_db_to_json(TacticDb(testing::h200_env())));
+
+  const std::set<std::string> schema_invalid = {
+      "wrong_format",         "schema_version_2",          "schema_version_huge",
+      "missing_environment",  "wrong_type_string_for_int", "wrong_type_int_for_enum",
+      "huge_integer",         "fraction_for_integer",      "huge_time",
+      "negative_padding",     "unknown_enum",              "unknown_member",
+      "reverify_without_reason", "bad_date"};  // the list in CMakeLists.txt
+  std::size_t written = 0;
+  for (const auto& h : testing::hostile_dbs(tactic_db_to_json(testing::small_db()))) {
+    if (!schema_invalid.count(h.name)) continue;
+    EXPECT_THROW(tactic_db_from_json(h.text), Error) << h.name;
+    write_text(dir + "/schema_bad_" + h.name + ".json", h.text);
+    ++written;
+  }
+  EXPECT_EQ(written, schema_invalid.size());
+}
+
+}  // namespace
+}  // namespace plantune::tuner
