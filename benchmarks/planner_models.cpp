@@ -1,5 +1,6 @@
 #include "planner_models.h"
 
+#include <cmath>
 #include <cstdio>
 #include <string>
 
@@ -106,7 +107,7 @@ std::string markdown_table(const std::vector<ModelPlanRow>& rows) {
          (r.strided_concat ? "strided" : "contiguous") + " (" + std::to_string(r.concat_slices) +
          ") | " + std::to_string(r.tensors) + " | " + mib(r.naive_bytes) + " | " +
          mib(r.plain_bound) + " | " + mib(r.plain.arena_bytes) + " | " + mib(r.aliasing_bound) +
-         " | " + mib(r.aliasing.arena_bytes) + " | " + fmt("%+.1f%%", -100.0 * r.reduction() + 0.0) +
+         " | " + mib(r.aliasing.arena_bytes) + " | " + (std::abs(r.reduction()) < 5e-4 ? std::string("0.0%") : fmt("%+.1f%%", -100.0 * r.reduction())) +
          " | " + r.aliasing.algorithm + " | " +
          fmt("%.2f", 1e3 * (r.plain.seconds + r.aliasing.seconds)) + " |\n";
   }

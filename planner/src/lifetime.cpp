@@ -72,12 +72,13 @@ class StorageClasses {
   const std::vector<TensorId>& members(TensorId r) const { return members_[r]; }
 
   // Places the storage of root `child` inside tensor `into`'s storage at `offset` bytes.
+  // Links go straight to the root, so chains stay short (in place over in place ...).
   void attach(TensorId child, TensorId into, std::int64_t offset) {
     PT_REQUIRE(parent_[child] < 0, internal, "tensor " << child << " is not a storage root");
     TensorId r = root(into);
     PT_REQUIRE(r != child, internal, "attaching tensor " << child << " into its own storage");
-    parent_[child] = into;
-    offset_[child] = offset;
+    parent_[child] = r;
+    offset_[child] = checked_add(offset_in_root(into), offset, "byte offset in storage");
     last_read_[r] = std::max(last_read_[r], last_read_[child]);
     holds_io_[r] = static_cast<char>(holds_io_[r] | holds_io_[child]);
     members_[r].insert(members_[r].end(), members_[child].begin(), members_[child].end());
