@@ -100,9 +100,10 @@ Job csv_job(const ArgParser& p, const std::string& src) {
 
 std::string percent(double fraction) { return fixed(100.0 * fraction, 2) + "%"; }
 
-// "-25.00% vs plain bound"
+// "-25.00% vs plain bound", "= plain bound"
 std::string versus(std::int64_t v, std::int64_t reference, const char* what) {
   if (reference <= 0) return {};
+  if (v == reference) return cat("= ", what);
   return cat(v <= reference ? "-" : "+",
              percent(std::abs(static_cast<double>(v - reference)) / static_cast<double>(reference)),
              " vs ", what);
