@@ -12,5 +12,6 @@ int cmd_models(const Args& args);  // cmd_models.cpp
 int cmd_info(const Args& args);    // cmd_info.cpp
 int cmd_graph(const Args& args);   // cmd_graph.cpp
 int cmd_plan(const Args& args);    // cmd_plan.cpp
+int cmd_tune(const Args& args);    // cmd_tune.cpp
 
 }  // namespace plantune::cli

@@ -23,6 +23,7 @@ constexpr Command kCommands[] = {
     {"info", plantune::cli::cmd_info, "print the GPU and library versions (works without a GPU)"},
     {"graph", plantune::cli::cmd_graph, "print the layer table of a model or network JSON file"},
     {"plan", plantune::cli::cmd_plan, "plan activation memory for a model, network or CSV problem"},
+    {"tune", plantune::cli::cmd_tune, "tune a model's convolutions on this GPU into a tactic database"},
 };
 
 void print_usage(std::FILE* f) {

@@ -57,11 +57,11 @@ GraphEngineTactic to_tactic(const EngineInfo& info, const std::vector<KnobChoice
   t.source = source;
   for (auto n : info.behavior_notes) {
     t.behavior_notes.push_back(
-        with_prefix(to_string(n), "BEHAVIOR_NOTE_", "CUDNN_BEHAVIOR_NOTE_"));
+        with_prefix(plantune::to_string(n), "BEHAVIOR_NOTE_", "CUDNN_BEHAVIOR_NOTE_"));
   }
   for (auto n : info.numerical_notes) {
     t.numerical_notes.push_back(
-        with_prefix(to_string(n), "NUMERICAL_NOTE_", "CUDNN_NUMERICAL_NOTE_"));
+        with_prefix(plantune::to_string(n), "NUMERICAL_NOTE_", "CUDNN_NUMERICAL_NOTE_"));
   }
   return t;
 }
@@ -157,7 +157,7 @@ std::vector<std::int64_t> knob_values(const KnobInfo& k) {
 }  // namespace
 
 std::string knob_name(cudnnBackendKnobType_t type) {
-  return with_prefix(to_string(type), "KNOB_TYPE_", "CUDNN_KNOB_TYPE_");
+  return with_prefix(plantune::to_string(type), "KNOB_TYPE_", "CUDNN_KNOB_TYPE_");
 }
 
 std::optional<cudnnBackendKnobType_t> knob_type_of(const std::string& name) {

@@ -6,7 +6,6 @@
 #include "device_lost.h"
 #include "plantune/core/cuda_check.h"
 #include "plantune/core/error.h"
-#include "spin_kernel.h"
 
 namespace plantune::tuner {
 namespace {
@@ -65,7 +64,7 @@ TimingStats Measurer::measure(const EnqueueFn& run, int slot_count, bool cold_l2
   while (true) {
     const int b = std::min(batch, o.max_runs - static_cast<int>(samples.size()));
     const double spin = std::clamp(kSpinMargin * host_us * b + kMinSpinUs, kMinSpinUs, kMaxSpinUs);
-    detail::enqueue_spin(stream_, spin);
+    enqueue_spin(stream_, spin);
     for (int i = 0; i < b; ++i) {
       const int slot = next_slot();
       const auto h0 = Clock::now();

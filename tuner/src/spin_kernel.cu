@@ -1,10 +1,9 @@
-#include "spin_kernel.h"
-
 #include <cstdint>
 
 #include "device_kernels.h"
+#include "plantune/tuner/measure.h"
 
-namespace plantune::tuner::detail {
+namespace plantune::tuner {
 namespace {
 
 __device__ inline std::uint64_t global_ns() {
@@ -27,4 +26,4 @@ void enqueue_spin(cudaStream_t stream, double microseconds) {
   PT_CHECK_LAUNCH("the spin kernel");
 }
 
-}  // namespace plantune::tuner::detail
+}  // namespace plantune::tuner

@@ -48,6 +48,10 @@ struct MeasureOptions {
   int batch = kDefaultBatch;                    // samples per spin-kernel batch (<= 64)
 };
 
+// Enqueues a one-thread kernel that keeps the GPU busy for about `microseconds` (the spin
+// kernel of the Note), for benchmarks that time single runs the same way.
+void enqueue_spin(cudaStream_t stream, double microseconds);
+
 // One execution of what is timed, reading input slot `slot`, enqueued on `stream`.
 using EnqueueFn = std::function<void(int slot, cudaStream_t stream)>;
 

@@ -1,0 +1,261 @@
+// ResNet-50's distinct convolutions (default batch 32, fp16, NHWC), each run with the tactic
+// four ways of choosing one pick:
+//   legacy_heuristic   cudnnGetConvolutionForwardAlgorithm_v7's first choice
+//   legacy_find        cudnnFindConvolutionForwardAlgorithmEx's fastest
+//   graph_heuristic_a  graph-API heuristic mode A's first configuration that builds a plan
+//   tuned              plantune's winner (from --tuner_db, tuned here when missing)
+// and, with --tuner_oracle, `oracle`: every sound tactic in the database re-timed with 10x the
+// repetitions, fastest kept (the tuner should be within 3% of it).
+// Each iteration is one execution timed by CUDA events after a spin kernel (Note [timing
+// protocol] in measure.h), inputs rotating over more than 2x L2; Google Benchmark's manual
+// time. Output checked against the fp64 reference before timing.
+//
+//   tuner_bench [--tuner_model resnet50] [--tuner_batch 32] [--tuner_precision fp16]
+//               [--tuner_layout nhwc] [--tuner_db FILE] [--tuner_oracle]
+//               [--tuner_list_engines] [--tuner_max_shapes N]
+//               [benchmark flags, e.g. --benchmark_out=x.json]
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plantune/core/cudnn_backend_names.h"
+#include "plantune/core/device_buffer.h"
+#include "plantune/core/event.h"
+#include "plantune/models/registry.h"
+#include "plantune/tuner/device_environment.h"
+#include "plantune/tuner/graph_source.h"
+#include "plantune/tuner/legacy_source.h"
+#include "plantune/tuner/problem_from_graph.h"
+#include "plantune/tuner/reference.h"
+#include "plantune/tuner/tactic_db_store.h"
+#include "plantune/tuner/tuner.h"
+
+namespace {
+
+using namespace plantune;
+using namespace plantune::tuner;
+
+struct Settings {
+  std::string model = "resnet50";
+  std::int64_t batch = 32;
+  Precision precision = Precision::fp16;
+  Layout layout = Layout::nhwc;
+  std::string db;
+  bool oracle = false;
+  bool list_engines = false;  // print each problem's graph tactics and exit
+  int max_shapes = 1 << 30;
+};
+
+struct Shape {
+  std::string name;  // first layer with this problem
+  ConvProblem problem;
+  std::unique_ptr<ConvWorkload> wl;
+  std::unique_ptr<ConvReference> ref;
+  std::map<std::string, TacticConfig> picks;  // method -> tactic
+};
+
+ConvTuner* g_tuner = nullptr;
+Settings g_settings;
+std::vector<std::unique_ptr<Shape>> g_shapes;
+
+double conv_flops(const ConvProblem& p) {
+  return 2.0 * static_cast<double>(p.n * p.k * p.out_h() * p.out_w()) *
+         static_cast<double>(p.c / p.groups * p.r * p.s);
+}
+
+void run_method(benchmark::State& state, Shape* shape, const std::string& method) {
+  const auto it = shape->picks.find(method);
+  if (it == shape->picks.end()) {
+    state.SkipWithError("no tactic for this method");
+    return;
+  }
+  const Variant v{g_settings.layout, g_settings.precision, 0, 0};
+  TuneOptions o;
+  const ConvSourceContext ctx = g_tuner->context(shape->problem, v, o);
+  PreparedTactic t = prepare_tactic(ctx, it->second);
+  if (t.outcome != Outcome::ok) {
+    state.SkipWithError(("tactic cannot run: " + t.detail).c_str());
+    return;
+  }
+  cudaStream_t s = g_tuner->stream();
+  ConvWorkload& wl = *shape->wl;
+  try {
+    t.runner->prepare();
+    void* ws = wl.workspace(t.runner->workspace_bytes(), s);
+    wl.poison_output(s);
+    t.runner->enqueue(wl.operands(0), ws, s);
+    const Validation val = check_output(wl, *shape->ref, default_tolerance(v.precision), s);
+    if (!val.passed()) {
+      state.SkipWithError("output does not match the reference");
+      return;
+    }
+    Event start, end;
+    int slot = 0;
+    for (auto _ : state) {
+      enqueue_spin(s, 30.0);
+      start.record(s);
+      t.runner->enqueue(wl.operands(slot), ws, s);
+      end.record(s);
+      state.SetIterationTime(static_cast<double>(end - start) / 1e3);
+      slot = (slot + 1) % wl.slot_count();
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(conv_flops(shape->problem)) *
+                            static_cast<std::int64_t>(state.iterations()));
+    state.SetLabel(tactic_id(it->second) + " | ws " + std::to_string(t.runner->workspace_bytes()));
+  } catch (const Error& e) {
+    state.SkipWithError(e.what());
+  }
+}
+
+// Every sound tactic of the database entry, re-timed with 10x the repetitions: the fastest.
+std::optional<TacticConfig> oracle_pick(const Shape& shape, const VariantResult& stored) {
+  std::vector<TacticConfig> ok;
+  for (const Candidate& c : stored.candidates) {
+    if (c.outcome == Outcome::ok) ok.push_back(c.tactic);
+  }
+  if (ok.empty()) return std::nullopt;
+  TuneOptions o;
+  o.measure.min_runs *= 10;
+  o.measure.max_runs *= 10;
+  o.measure.budget_ms *= 10;
+  o.measure.target_spread = 0;  // all the runs
+  const Variant v{g_settings.layout, g_settings.precision, 0, 0};
+  const auto cands = g_tuner->evaluate(shape.problem, v, ok, o);
+  const Candidate* best = nullptr;
+  for (const Candidate& c : cands) {
+    if (c.outcome == Outcome::ok && (!best || c.timing->median_ms < best->timing->median_ms)) best = &c;
+  }
+  if (!best) return std::nullopt;
+  return best->tactic;
+}
+
+void list_engines(const ConvSourceContext& ctx, const std::string& name) {
+  GraphSourceOptions go;
+  const GraphTactics g = graph_tactics(ctx, go);
+  std::printf("# %s %s: %lld global engines, %lld support the graph, %zu tactics\n", name.c_str(),
+              problem_key(ctx.exec).c_str(), static_cast<long long>(g.engine_count),
+              static_cast<long long>(g.engines_supported), g.tactics.size());
+  for (const auto& n : g.notes) std::printf("#   note: %s\n", n.c_str());
+  for (const PreparedTactic& t : g.tactics) {
+    const auto& ge = std::get<GraphEngineTactic>(t.config);
+    if (t.outcome == Outcome::not_supported && ge.knobs.empty() && ge.numerical_notes.empty()) continue;
+    std::string notes;
+    for (const auto& n : ge.numerical_notes) notes += " " + n.substr(21);
+    for (const auto& n : ge.behavior_notes) notes += " " + n.substr(20);
+    std::printf("#   %-40s %-12s %-20s ws %lld%s\n", tactic_id(t.config).c_str(),
+                std::string(to_string(ge.source)).c_str(), std::string(to_string(t.outcome)).c_str(),
+                static_cast<long long>(t.workspace_bytes), notes.c_str());
+  }
+}
+
+bool take_flag(int& argc, char** argv, const char* name, std::string* value) {
+  const std::size_t len = std::strlen(name);
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], name, len) != 0) continue;
+    if (argv[i][len] == '=') {
+      if (value) *value = argv[i] + len + 1;
+    } else if (argv[i][len] != '\0') {
+      continue;
+    }
+    for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+    --argc;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string v;
+  if (take_flag(argc, argv, "--tuner_model", &v)) g_settings.model = v;
+  if (take_flag(argc, argv, "--tuner_batch", &v)) g_settings.batch = std::stoll(v);
+  if (take_flag(argc, argv, "--tuner_precision", &v)) g_settings.precision = *precision_from_string(v);
+  if (take_flag(argc, argv, "--tuner_layout", &v)) g_settings.layout = *layout_from_string(v);
+  if (take_flag(argc, argv, "--tuner_db", &v)) g_settings.db = v;
+  g_settings.oracle = take_flag(argc, argv, "--tuner_oracle", nullptr);
+  g_settings.list_engines = take_flag(argc, argv, "--tuner_list_engines", nullptr);
+  if (take_flag(argc, argv, "--tuner_max_shapes", &v)) g_settings.max_shapes = std::stoi(v);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+
+  try {
+    const Environment env = device_environment();
+    ConvTuner tuner;
+    g_tuner = &tuner;
+    TacticDb db(env);
+    if (!g_settings.db.empty()) {
+      LoadResult l = load_tactic_db(g_settings.db, &env, /*missing_ok=*/true);
+      std::fprintf(stderr, "%s\n", l.summary(g_settings.db).c_str());
+      db = std::move(l.db);
+    }
+    models::ModelOptions mo;
+    mo.batch = g_settings.batch;
+    const Graph g = models::build_model(g_settings.model, mo);
+    std::map<std::string, bool> seen;
+    const Variant variant{g_settings.layout, g_settings.precision, 0, 0};
+    bool db_changed = false;
+    for (const TunableOp& op : tunable_ops(g, g_settings.batch)) {
+      const Problem prob = problem_from_op(g, op.op_index, g_settings.batch);
+      if (!std::holds_alternative<ConvProblem>(prob) || seen.count(op.key) != 0) continue;
+      if (static_cast<int>(seen.size()) >= g_settings.max_shapes) break;
+      seen[op.key] = true;
+      auto sh = std::make_unique<Shape>();
+      sh->name = g.ops()[op.op_index].name;
+      sh->problem = std::get<ConvProblem>(prob);
+      const TuneOptions o;
+      const ConvSourceContext ctx = tuner.context(sh->problem, variant, o);
+      if (g_settings.list_engines) {
+        list_engines(ctx, sh->name);
+        continue;
+      }
+      WorkloadOptions wo;
+      sh->wl = std::make_unique<ConvWorkload>(sh->problem, variant, wo, tuner.stream());
+      sh->ref = std::make_unique<ConvReference>(*sh->wl, tuner.stream());
+      if (auto p = legacy_heuristic_pick(ctx)) sh->picks["legacy_heuristic"] = *p;
+      if (auto p = legacy_find_best(ctx, sh->wl->operands(0))) sh->picks["legacy_find"] = *p;
+      if (auto p = graph_heuristic_first(ctx)) sh->picks["graph_heuristic_a"] = *p;
+      const std::string key = problem_key(sh->problem);
+      if (!db.lookup(key, variant)) {
+        std::fprintf(stderr, "tuning %s (%s)\n", sh->name.c_str(), key.c_str());
+        tuner.tune(sh->problem, std::vector<Variant>{variant}, o, db);
+        db_changed = true;
+      }
+      if (auto c = db.lookup(key, variant)) sh->picks["tuned"] = c->winner.tactic;
+      if (g_settings.oracle) {
+        if (const Entry* e = db.find(key)) {
+          if (const VariantResult* r = e->find(variant)) {
+            if (auto p = oracle_pick(*sh, *r)) sh->picks["oracle"] = *p;
+          }
+        }
+      }
+      Shape* raw = sh.get();
+      const std::string prefix = g_settings.model + "_b" + std::to_string(g_settings.batch) + "/" +
+                                 sh->name + "/";
+      for (const char* m : {"legacy_heuristic", "legacy_find", "graph_heuristic_a", "tuned", "oracle"}) {
+        if (std::string(m) == "oracle" && !g_settings.oracle) continue;
+        const std::string method = m;
+        benchmark::RegisterBenchmark((prefix + method).c_str(),
+                                     [raw, method](benchmark::State& st) { run_method(st, raw, method); })
+            ->UseManualTime()
+            ->Unit(benchmark::kMicrosecond);
+      }
+      g_shapes.push_back(std::move(sh));
+    }
+    if (db_changed && !g_settings.db.empty()) save_tactic_db(db, g_settings.db, SaveMode::merge);
+    benchmark::AddCustomContext("plantune.environment", env.describe());
+    benchmark::AddCustomContext("plantune.problem_count", std::to_string(g_shapes.size()));
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "tuner_bench: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,251 @@
+// ConvWorkload: executed problem, data in both layouts and dtypes, channel padding, slot
+// rotation, poisoned outputs and guard bytes. GPU tests skip without a device.
+#include "plantune/tuner/conv_workload.h"
+
+#include <cuda_fp16.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <set>
+#include <vector>
+
+#include "plantune/core/error.h"
+#include "plantune/core/stream.h"
+#include "support/gpu_skip.h"
+#include "tuner/conv_shapes.h"
+#include "tuner/tuner_test_kernels.h"
+
+namespace {
+
+using namespace plantune;
+using namespace plantune::tuner;
+using plantune::tuner::testing::conv;
+
+#define NEED_GPU()                                        \
+  if (!plantune::testing::has_cuda_device())              \
+  GTEST_SKIP() << "no CUDA device: conv workloads live in device memory"
+
+template <typename T>
+std::vector<T> download(const void* p, std::int64_t bytes) {
+  std::vector<T> out(static_cast<std::size_t>(bytes) / sizeof(T));
+  EXPECT_EQ(cudaMemcpy(out.data(), p, out.size() * sizeof(T), cudaMemcpyDeviceToHost), cudaSuccess);
+  return out;
+}
+
+std::vector<float> download_f(const float* p, std::size_t n) {
+  std::vector<float> out(n);
+  EXPECT_EQ(cudaMemcpy(out.data(), p, n * sizeof(float), cudaMemcpyDeviceToHost), cudaSuccess);
+  return out;
+}
+
+std::size_t nchw(std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, std::int64_t C,
+                 std::int64_t H, std::int64_t W) {
+  return static_cast<std::size_t>(((n * C + c) * H + h) * W + w);
+}
+std::size_t nhwc(std::int64_t n, std::int64_t c, std::int64_t h, std::int64_t w, std::int64_t C,
+                 std::int64_t H, std::int64_t W) {
+  return static_cast<std::size_t>(((n * H + h) * W + w) * C + c);
+}
+
+WorkloadOptions seeded(std::uint64_t seed) {
+  WorkloadOptions o;
+  o.seed = seed;
+  o.cold_l2 = false;
+  return o;
+}
+
+TEST(ConvWorkload, ExecProblemPadsChannelsAndUsesTheStorageDtype) {
+  const ConvProblem p = conv(2, 3, 32, 13, 7, 3, 2);
+  const ConvProblem e = exec_problem(p, Variant{Layout::nhwc, Precision::fp16, 8, 16});
+  EXPECT_EQ(e.c, 8);
+  EXPECT_EQ(e.k, 16);
+  EXPECT_EQ(e.x_dtype, DType::fp16);
+  EXPECT_EQ(e.w_dtype, DType::fp16);
+  EXPECT_EQ(e.y_dtype, DType::fp16);
+  EXPECT_EQ(e.compute, DType::fp32);
+  EXPECT_EQ(e.out_h(), 16);
+  const ConvProblem t = exec_problem(p, Variant{Layout::nchw, Precision::tf32, 0, 0});
+  EXPECT_EQ(t.c, 3);
+  EXPECT_EQ(t.x_dtype, DType::fp32);  // tf32 is a math mode over fp32 storage
+}
+
+TEST(ConvWorkload, ExecProblemRejectsPaddingThatCannotWork) {
+  const ConvProblem grouped = conv(1, 12, 8, 12, 3, 1, 1, 4);
+  EXPECT_THROW(exec_problem(grouped, Variant{Layout::nhwc, Precision::fp16, 16, 0}), Error);
+  const ConvProblem p = conv(1, 12, 8, 12, 3, 1, 1);
+  EXPECT_THROW(exec_problem(p, Variant{Layout::nhwc, Precision::fp16, 8, 0}), Error);
+  EXPECT_THROW(exec_problem(p, Variant{Layout::nhwc, Precision::int8, 0, 0}), Error);
+}
+
+TEST(ConvWorkload, SameLogicalDataInBothLayoutsAndInTheReferenceCopies) {
+  NEED_GPU();
+  Stream s;
+  const ConvProblem p = conv(2, 5, 6, 7, 3, 1, 1);
+  ConvWorkload a(p, Variant{Layout::nchw, Precision::fp32, 0, 0}, seeded(42), s.get());
+  ConvWorkload b(p, Variant{Layout::nhwc, Precision::fp32, 0, 0}, seeded(42), s.get());
+  auto xa = download<float>(a.operands(0).x, a.x_bytes());
+  auto xb = download<float>(b.operands(0).x, b.x_bytes());
+  auto xr = download_f(a.x_ref(), xa.size());
+  std::set<float> distinct;
+  for (std::int64_t n = 0; n < p.n; ++n)
+    for (std::int64_t c = 0; c < p.c; ++c)
+      for (std::int64_t h = 0; h < p.h; ++h)
+        for (std::int64_t w = 0; w < p.w; ++w) {
+          const float v = xa[nchw(n, c, h, w, p.c, p.h, p.w)];
+          ASSERT_EQ(v, xb[nhwc(n, c, h, w, p.c, p.h, p.w)]);
+          ASSERT_EQ(v, xr[nchw(n, c, h, w, p.c, p.h, p.w)]);
+          ASSERT_GE(v, -1.0f);
+          ASSERT_LT(v, 1.0f);
+          distinct.insert(v);
+        }
+  EXPECT_GT(distinct.size(), xa.size() * 9 / 10) << "fresh random data, not a constant";
+  // Filters: KCRS in NCHW, KRSC in NHWC.
+  auto wa = download<float>(a.operands(0).w, a.w_bytes());
+  auto wb = download<float>(b.operands(0).w, b.w_bytes());
+  auto wr = download_f(a.w_ref(), wa.size());
+  for (std::int64_t k = 0; k < p.k; ++k)
+    for (std::int64_t c = 0; c < p.c; ++c)
+      for (std::int64_t r = 0; r < p.r; ++r)
+        for (std::int64_t t = 0; t < p.s; ++t) {
+          ASSERT_EQ(wa[nchw(k, c, r, t, p.c, p.r, p.s)], wb[nhwc(k, c, r, t, p.c, p.r, p.s)]);
+          ASSERT_EQ(wa[nchw(k, c, r, t, p.c, p.r, p.s)], wr[nchw(k, c, r, t, p.c, p.r, p.s)]);
+        }
+  // Another seed gives other data.
+  ConvWorkload c2(p, Variant{Layout::nchw, Precision::fp32, 0, 0}, seeded(43), s.get());
+  EXPECT_NE(download<float>(c2.operands(0).x, c2.x_bytes()), xa);
+}
+
+TEST(ConvWorkload, Fp16StorageAndItsReferenceCopyHoldTheSameRoundedValues) {
+  NEED_GPU();
+  Stream s;
+  const ConvProblem p = conv(1, 8, 5, 8, 3, 1, 1);
+  ConvWorkload wl(p, Variant{Layout::nchw, Precision::fp16, 0, 0}, seeded(7), s.get());
+  EXPECT_EQ(wl.x_bytes(), p.n * p.c * p.h * p.w * 2);
+  auto bits = download<__half>(wl.operands(0).x, wl.x_bytes());
+  auto ref = download_f(wl.x_ref(), bits.size());
+  int inexact_in_fp16 = 0;
+  for (std::size_t i = 0; i < bits.size(); ++i) {
+    ASSERT_EQ(__half2float(bits[i]), ref[i]) << "element " << i;
+    // The values really are rounded to fp16: converting back loses nothing.
+    ASSERT_EQ(__half2float(__float2half_rn(ref[i])), ref[i]);
+    inexact_in_fp16 += (ref[i] * 4096.0f != std::floor(ref[i] * 4096.0f)) ? 1 : 0;
+  }
+  EXPECT_GT(inexact_in_fp16, 0) << "values use more than 12 fractional bits";
+}
+
+TEST(ConvWorkload, PaddedChannelsAreZeroAndThePadCopyRebuildsThem) {
+  NEED_GPU();
+  Stream s;
+  const ConvProblem p = conv(2, 3, 6, 13, 3, 1, 1);
+  ConvWorkload wl(p, Variant{Layout::nhwc, Precision::fp16, 8, 16}, seeded(9), s.get());
+  ASSERT_TRUE(wl.padded());
+  EXPECT_EQ(wl.exec().c, 8);
+  EXPECT_EQ(wl.exec().k, 16);
+  auto check = [&]() {
+    auto x = download<__half>(wl.operands(0).x, wl.x_bytes());
+    auto ref = download_f(wl.x_ref(), static_cast<std::size_t>(p.n * p.c * p.h * p.w));
+    for (std::int64_t n = 0; n < p.n; ++n)
+      for (std::int64_t c = 0; c < 8; ++c)
+        for (std::int64_t h = 0; h < p.h; ++h)
+          for (std::int64_t w = 0; w < p.w; ++w) {
+            const float v = __half2float(x[nhwc(n, c, h, w, 8, p.h, p.w)]);
+            if (c < p.c) {
+              ASSERT_EQ(v, ref[nchw(n, c, h, w, p.c, p.h, p.w)]);
+            } else {
+              ASSERT_EQ(v, 0.0f) << "padding channel " << c;
+            }
+          }
+  };
+  check();
+  auto w = download<__half>(wl.operands(0).w, wl.w_bytes());
+  EXPECT_EQ(static_cast<std::int64_t>(w.size()), 16 * 8 * 3 * 3);
+  for (std::int64_t k = 0; k < 16; ++k)
+    for (std::int64_t c = 0; c < 8; ++c)
+      if (k >= p.k || c >= p.c) {
+        ASSERT_EQ(__half2float(w[nhwc(k, c, 1, 1, 8, 3, 3)]), 0.0f);
+      }
+  // The pad copy (part of a padded tactic's time) rebuilds x from the unpadded copy.
+  ASSERT_EQ(cudaMemset(const_cast<void*>(wl.operands(0).x), 0x7B, wl.x_bytes()), cudaSuccess);
+  wl.enqueue_pad_input(0, s.get());
+  s.synchronize();
+  check();
+}
+
+TEST(ConvWorkload, SlotsSpanMoreThanTwiceTheL2AndHoldTheSameData) {
+  NEED_GPU();
+  Stream s;
+  WorkloadOptions o = seeded(5);
+  o.cold_l2 = true;
+  o.l2_bytes = 1 << 20;  // pretend 1 MiB of L2
+  const ConvProblem p = conv(2, 16, 16, 16, 3, 1, 1);
+  ConvWorkload wl(p, Variant{Layout::nchw, Precision::fp32, 0, 0}, o, s.get());
+  EXPECT_TRUE(wl.spans_cold_l2());
+  const std::int64_t per_slot = wl.x_bytes() + wl.w_bytes() + wl.y_bytes();
+  EXPECT_GE(wl.slot_count(), 2);
+  // One slot is x, w, y plus guards and alignment; together they must exceed 2 MiB.
+  EXPECT_GE(wl.slot_count(), (2 << 20) / (per_slot + 2 * kGuardBytes + 3 * 256));
+  auto x0 = download<float>(wl.operands(0).x, wl.x_bytes());
+  auto xl = download<float>(wl.operands(wl.slot_count() - 1).x, wl.x_bytes());
+  EXPECT_EQ(x0, xl);
+  EXPECT_NE(wl.operands(0).y, wl.operands(1).y);
+  EXPECT_THROW(wl.operands(wl.slot_count()), Error);
+  // Warm mode: one slot, not cold.
+  ConvWorkload warm(p, Variant{Layout::nchw, Precision::fp32, 0, 0}, seeded(5), s.get());
+  EXPECT_EQ(warm.slot_count(), 1);
+  EXPECT_FALSE(warm.spans_cold_l2());
+}
+
+TEST(ConvWorkload, PoisonMakesEveryOutputNaN) {
+  NEED_GPU();
+  Stream s;
+  ConvWorkload wl(conv(1, 4, 5, 6, 3, 1, 1), Variant{Layout::nhwc, Precision::fp32, 0, 0},
+                  seeded(1), s.get());
+  wl.poison_output(s.get());
+  s.synchronize();
+  for (float v : download<float>(wl.operands(0).y, wl.y_bytes())) ASSERT_TRUE(std::isnan(v));
+  EXPECT_TRUE(wl.output_guards_intact(s.get()));
+}
+
+TEST(ConvWorkload, GuardsCatchWritesJustOutsideY) {
+  NEED_GPU();
+  Stream s;
+  ConvWorkload wl(conv(1, 4, 5, 6, 3, 1, 1), Variant{Layout::nchw, Precision::fp16, 0, 0},
+                  seeded(1), s.get());
+  void* y = wl.operands(0).y;
+  wl.poison_output(s.get());
+  EXPECT_TRUE(wl.output_guards_intact(s.get()));
+  plantune::tuner::testing::enqueue_stray_write(y, wl.y_bytes(), s.get());  // first byte after
+  EXPECT_FALSE(wl.output_guards_intact(s.get()));
+  wl.poison_output(s.get());
+  EXPECT_TRUE(wl.output_guards_intact(s.get()));
+  plantune::tuner::testing::enqueue_stray_write(y, -1, s.get());  // last byte before
+  EXPECT_FALSE(wl.output_guards_intact(s.get()));
+  wl.poison_output(s.get());
+  plantune::tuner::testing::enqueue_stray_write(y, wl.y_bytes() + kGuardBytes - 1, s.get());
+  EXPECT_FALSE(wl.output_guards_intact(s.get()));
+}
+
+TEST(ConvWorkload, WorkspaceGuardsCatchWritesPastTheRequestedSize) {
+  NEED_GPU();
+  Stream s;
+  ConvWorkload wl(conv(1, 4, 5, 6, 3, 1, 1), Variant{Layout::nchw, Precision::fp32, 0, 0},
+                  seeded(1), s.get());
+  EXPECT_EQ(wl.workspace(0, s.get()), nullptr);
+  EXPECT_TRUE(wl.workspace_guards_intact(s.get()));
+  void* ws = wl.workspace(1000, s.get());
+  ASSERT_NE(ws, nullptr);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(ws) % 256, 0u);
+  ASSERT_EQ(cudaMemset(ws, 0x11, 1000), cudaSuccess);  // inside: fine
+  EXPECT_TRUE(wl.workspace_guards_intact(s.get()));
+  plantune::tuner::testing::enqueue_stray_write(ws, 1000, s.get());
+  EXPECT_FALSE(wl.workspace_guards_intact(s.get()));
+  // A smaller request rewrites the guards right after its end.
+  void* ws2 = wl.workspace(10, s.get());
+  EXPECT_TRUE(wl.workspace_guards_intact(s.get()));
+  plantune::tuner::testing::enqueue_stray_write(ws2, 10, s.get());
+  EXPECT_FALSE(wl.workspace_guards_intact(s.get()));
+}
+
+}  // namespace

@@ -1,0 +1,164 @@
+// The graph-API source: knob enumeration (CPU), knob names, precision rules, and on the GPU the
+// heuristics' and engines' configurations running and validating on every test shape.
+#include "plantune/tuner/graph_source.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <vector>
+
+#include "plantune/core/cudnn_backend_names.h"
+#include "plantune/tuner/reference.h"
+#include "plantune/tuner/tuner.h"
+#include "support/gpu_skip.h"
+#include "tuner/conv_shapes.h"
+
+namespace {
+
+using namespace plantune;
+using namespace plantune::tuner;
+using plantune::tuner::testing::conv;
+
+#define NEED_GPU()                                        \
+  if (!plantune::testing::has_cuda_device())              \
+  GTEST_SKIP() << "no CUDA device: graph-API plans run on the GPU"
+
+TEST(GraphSource, KnobAssignmentsStartWithDefaultsThenOneKnobAtATime) {
+  const std::vector<KnobInfo> knobs = {
+      {CUDNN_KNOB_TYPE_SPLIT_K, 1, 3, 1},      // 1, 2, 3
+      {CUDNN_KNOB_TYPE_TILE_SIZE, 0, 20, 10},  // 0, 10, 20
+  };
+  const auto a = knob_assignments(knobs, 1000);
+  ASSERT_GE(a.size(), 7u);
+  EXPECT_TRUE(a[0].empty());
+  // Round-robin: SPLIT_K=1, TILE_SIZE=0, SPLIT_K=2, TILE_SIZE=10, SPLIT_K=3, TILE_SIZE=20.
+  const std::vector<KnobChoice> expect[] = {{{CUDNN_KNOB_TYPE_SPLIT_K, 1}},
+                                            {{CUDNN_KNOB_TYPE_TILE_SIZE, 0}},
+                                            {{CUDNN_KNOB_TYPE_SPLIT_K, 2}},
+                                            {{CUDNN_KNOB_TYPE_TILE_SIZE, 10}},
+                                            {{CUDNN_KNOB_TYPE_SPLIT_K, 3}},
+                                            {{CUDNN_KNOB_TYPE_TILE_SIZE, 20}}};
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(a[i + 1], expect[i]) << i;
+  // Then all 9 full assignments.
+  EXPECT_EQ(a.size(), 1u + 6u + 9u);
+  EXPECT_EQ(a.back(), (std::vector<KnobChoice>{{CUDNN_KNOB_TYPE_SPLIT_K, 3},
+                                               {CUDNN_KNOB_TYPE_TILE_SIZE, 20}}));
+  EXPECT_EQ(knob_assignments(knobs, 4).size(), 4u);
+  EXPECT_TRUE(knob_assignments(knobs, 0).empty());
+  EXPECT_EQ(knob_assignments({}, 10).size(), 1u);
+}
+
+TEST(GraphSource, WideKnobRangesAreSampledToAFewValues) {
+  const std::vector<KnobInfo> knobs = {{CUDNN_KNOB_TYPE_SPLIT_K, 1, 1 << 20, 1}};
+  const auto a = knob_assignments(knobs, 1000);
+  std::vector<std::int64_t> values;
+  for (std::size_t i = 1; i < a.size(); ++i) values.push_back(a[i][0].value);
+  EXPECT_EQ(values.size(), static_cast<std::size_t>(kMaxValuesPerKnob));
+  // The first four by stride, then powers of two.
+  EXPECT_EQ(values, (std::vector<std::int64_t>{1, 2, 3, 4, 8, 16, 32, 64}));
+}
+
+TEST(GraphSource, KnobNamesRoundTrip) {
+  EXPECT_EQ(knob_name(CUDNN_KNOB_TYPE_SPLIT_K), "CUDNN_KNOB_TYPE_SPLIT_K");
+  EXPECT_EQ(knob_type_of("CUDNN_KNOB_TYPE_SPLIT_K"), CUDNN_KNOB_TYPE_SPLIT_K);
+  EXPECT_EQ(knob_type_of("CUDNN_KNOB_TYPE_TILE_SIZE"), CUDNN_KNOB_TYPE_TILE_SIZE);
+  const auto unknown = static_cast<cudnnBackendKnobType_t>(977);
+  EXPECT_EQ(knob_name(unknown), "CUDNN_KNOB_TYPE_977");
+  EXPECT_EQ(knob_type_of(knob_name(unknown)), unknown);
+  EXPECT_FALSE(knob_type_of("SPLIT_K").has_value());
+}
+
+TEST(GraphSource, Fp32ExcludesTensorCoreEnginesOthersTakeAll) {
+  EngineInfo tc;
+  tc.numerical_notes = {CUDNN_NUMERICAL_NOTE_TENSOR_CORE};
+  EngineInfo down;
+  down.numerical_notes = {CUDNN_NUMERICAL_NOTE_DOWN_CONVERT_INPUTS};
+  EngineInfo plain;
+  EXPECT_FALSE(engine_allowed(Precision::fp32, tc));
+  EXPECT_FALSE(engine_allowed(Precision::fp32, down));
+  EXPECT_TRUE(engine_allowed(Precision::fp32, plain));
+  EXPECT_TRUE(engine_allowed(Precision::tf32, tc));
+  EXPECT_TRUE(engine_allowed(Precision::fp16, tc));
+}
+
+TEST(GraphSource, EnginesAndHeuristicsOnEveryShape) {
+  NEED_GPU();
+  ConvTuner tuner;
+  TuneOptions o = plantune::tuner::testing::quick_options();
+  o.legacy = false;
+  const std::vector<Variant> variants = {{Layout::nhwc, Precision::fp16, 0, 0},
+                                         {Layout::nchw, Precision::fp32, 0, 0}};
+  for (const auto& [name, p] : plantune::tuner::testing::test_shapes()) {
+    for (const Variant& v : variants) {
+      const std::string where = name + " " + to_string(v);
+      const ConvSourceContext ctx = tuner.context(p, v, o);
+      const GraphTactics g = graph_tactics(ctx, o.graph_options);
+      EXPECT_GT(g.engine_count, 0) << where;
+      EXPECT_GT(g.engines_supported, 0) << where;
+      std::set<std::string> ids;
+      int from_a = 0, runnable = 0;
+      for (const PreparedTactic& t : g.tactics) {
+        EXPECT_TRUE(ids.insert(tactic_id(t.config)).second) << where << " repeats a tactic";
+        const auto& ge = std::get<GraphEngineTactic>(t.config);
+        EXPECT_GE(ge.engine_id, 0);
+        EXPECT_LT(ge.engine_id, g.engine_count);
+        EXPECT_NO_THROW(validate(t.config)) << where;
+        from_a += ge.source == GraphSource::heuristic_a ? 1 : 0;
+        runnable += t.outcome == Outcome::ok ? 1 : 0;
+        if (v.precision == Precision::fp32 && t.outcome == Outcome::ok) {
+          for (const std::string& n : ge.numerical_notes) {
+            EXPECT_NE(n, "CUDNN_NUMERICAL_NOTE_TENSOR_CORE") << where << " " << tactic_id(ge);
+          }
+        }
+      }
+      EXPECT_GT(from_a, 0) << where;
+      EXPECT_GT(runnable, 0) << where;
+    }
+    TacticDb db;
+    const TuneResult r = tuner.tune(p, variants, o, db);
+    for (const VariantTuning& vt : r.variants) {
+      const std::string where = name + " " + to_string(vt.variant);
+      ASSERT_NE(vt.winner(), nullptr) << where;
+      EXPECT_EQ(api_of(vt.winner()->tactic), Api::cudnn_graph);
+      int ok = 0;
+      for (const Candidate& c : vt.result.candidates) {
+        EXPECT_NE(c.outcome, Outcome::incorrect) << where << " " << tactic_id(c.tactic) << ": " << c.detail;
+        EXPECT_NE(c.outcome, Outcome::failed) << where << " " << tactic_id(c.tactic) << ": " << c.detail;
+        if (c.outcome == Outcome::ok) {
+          ++ok;
+          EXPECT_TRUE(c.validation->passed());
+        }
+      }
+      EXPECT_GT(ok, 0) << where;
+      ASSERT_TRUE(vt.heuristic_a.has_value()) << where;
+      EXPECT_EQ(std::get<GraphEngineTactic>(vt.heuristic_a->tactic).source, GraphSource::heuristic_a);
+    }
+  }
+}
+
+TEST(GraphSource, AStoredTacticReplaysAndTheFirstHeuristicChoiceIsFound) {
+  NEED_GPU();
+  ConvTuner tuner;
+  TuneOptions o = plantune::tuner::testing::quick_options();
+  const ConvProblem p = conv(2, 32, 14, 64, 3, 1, 1);
+  const Variant v{Layout::nhwc, Precision::fp16, 0, 0};
+  const ConvSourceContext ctx = tuner.context(p, v, o);
+  const auto first = graph_heuristic_first(ctx);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->source, GraphSource::heuristic_a);
+  PreparedTactic replay = prepare_graph(ctx, *first);
+  ASSERT_EQ(replay.outcome, Outcome::ok) << replay.detail;
+  EXPECT_NO_THROW(replay.runner->prepare());
+  // A configuration cuDNN does not have is an outcome, not an error.
+  GraphEngineTactic bogus = *first;
+  bogus.engine_id = 100000;
+  EXPECT_EQ(prepare_graph(ctx, bogus).outcome, Outcome::not_supported);
+  // evaluate() validates and times stored descriptions.
+  const std::vector<TacticConfig> tactics = {*first};
+  const auto cands = tuner.evaluate(p, v, tactics, o);
+  ASSERT_EQ(cands.size(), 1u);
+  EXPECT_EQ(cands[0].outcome, Outcome::ok) << cands[0].detail;
+  EXPECT_TRUE(cands[0].timing.has_value());
+}
+
+}  // namespace

@@ -1,0 +1,131 @@
+// measure(): timings of kernels of known duration; successive halving keeps the fast, stops the
+// slow early, times pinned contenders in full and records errors.
+#include "plantune/tuner/measure.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "plantune/core/error.h"
+#include "plantune/core/stream.h"
+#include "support/gpu_skip.h"
+#include "tuner/tuner_test_kernels.h"
+
+namespace {
+
+using namespace plantune;
+using namespace plantune::tuner;
+
+#define NEED_GPU()                                        \
+  if (!plantune::testing::has_cuda_device())              \
+  GTEST_SKIP() << "no CUDA device: timings need a GPU"
+
+EnqueueFn busy(double us) {
+  return [us](int, cudaStream_t s) { plantune::tuner::testing::enqueue_busy(s, us); };
+}
+
+TEST(Measure, DefaultsAreNamedConstants) {
+  const MeasureOptions o;
+  EXPECT_EQ(o.warmup_ms, MeasureOptions::kDefaultWarmupMs);
+  EXPECT_EQ(o.min_runs, MeasureOptions::kDefaultMinRuns);
+  EXPECT_EQ(o.max_runs, MeasureOptions::kDefaultMaxRuns);
+  EXPECT_EQ(o.target_spread, MeasureOptions::kDefaultTargetSpread);
+  EXPECT_GE(o.warmup_min_runs, 1);
+}
+
+TEST(Measure, TimesAKernelOfKnownDuration) {
+  NEED_GPU();
+  Stream s;
+  Measurer m(s.get());
+  MeasureOptions o;
+  o.min_runs = 20;
+  const TimingStats t = m.measure(busy(200), 4, true, o);
+  EXPECT_GE(t.n, 20);
+  EXPECT_LE(t.n, o.max_runs);
+  EXPECT_NEAR(t.median_ms, 0.200, 0.020);
+  EXPECT_LE(t.p10_ms, t.median_ms);
+  EXPECT_LE(t.median_ms, t.p90_ms);
+  EXPECT_LE(t.spread(), 0.05);
+  EXPECT_TRUE(t.cold_l2);
+  EXPECT_EQ(m.samples_taken(), t.n);
+  EXPECT_GE(m.warmup_runs(), o.warmup_min_runs);
+}
+
+TEST(Measure, RotatesThroughEverySlot) {
+  NEED_GPU();
+  Stream s;
+  Measurer m(s.get());
+  std::vector<int> seen(5, 0);
+  MeasureOptions o;
+  o.warmup_min_runs = 0;
+  o.warmup_ms = 0;
+  o.min_runs = o.max_runs = 10;
+  m.measure([&](int slot, cudaStream_t st) {
+              ++seen.at(static_cast<std::size_t>(slot));
+              plantune::tuner::testing::enqueue_busy(st, 5);
+            },
+            5, false, o);
+  EXPECT_EQ(seen, std::vector<int>(5, 2));
+}
+
+TEST(Measure, StopsAtMaxRunsWhenTheSpreadStaysLarge) {
+  NEED_GPU();
+  Stream s;
+  Measurer m(s.get());
+  int i = 0;
+  MeasureOptions o;
+  o.min_runs = 5;
+  o.max_runs = 30;
+  o.target_spread = 0.0;  // never satisfied by alternating durations
+  const TimingStats t = m.measure(
+      [&](int, cudaStream_t st) { plantune::tuner::testing::enqueue_busy(st, (i++ % 2) ? 40 : 80); },
+      1, false, o);
+  EXPECT_EQ(t.n, 30);
+  EXPECT_FALSE(t.cold_l2);
+  EXPECT_GT(t.spread(), 0.3);
+}
+
+TEST(Measure, SuccessiveHalvingStopsSlowContendersEarly) {
+  NEED_GPU();
+  Stream s;
+  Measurer m(s.get());
+  std::vector<Contender> cs;
+  for (double us : {100.0, 400.0, 800.0, 1600.0, 115.0, 3200.0}) {
+    Contender c;
+    c.run = busy(us);
+    cs.push_back(std::move(c));
+  }
+  Contender pinned;  // slow, but timed in full
+  pinned.run = busy(900);
+  pinned.pinned = true;
+  cs.push_back(std::move(pinned));
+  Contender broken;
+  broken.run = [](int, cudaStream_t) { PT_FAIL(not_supported, "declined at run time"); };
+  cs.push_back(std::move(broken));
+
+  MeasureOptions final_options;
+  final_options.min_runs = 20;
+  HalvingOptions h;
+  h.finalists = 2;
+  h.first_round_runs = 4;
+  successive_halving(m, cs, 1, false, final_options, h);
+
+  EXPECT_TRUE(cs[0].finalist);
+  EXPECT_TRUE(cs[4].finalist);
+  EXPECT_GE(cs[0].stats->n, 20);
+  EXPECT_GE(cs[4].stats->n, 20);
+  EXPECT_NEAR(cs[0].stats->median_ms, 0.100, 0.015);
+  for (int i : {3, 5}) {
+    EXPECT_FALSE(cs[static_cast<std::size_t>(i)].finalist);
+    ASSERT_TRUE(cs[static_cast<std::size_t>(i)].stats.has_value());
+    EXPECT_EQ(cs[static_cast<std::size_t>(i)].stats->n, 4) << "stopped after the first round";
+  }
+  EXPECT_TRUE(cs[6].finalist);
+  EXPECT_GE(cs[6].stats->n, 20);
+  EXPECT_NEAR(cs[6].stats->median_ms, 0.900, 0.05);
+  EXPECT_FALSE(cs[7].stats.has_value());
+  EXPECT_TRUE(cs[7].error_not_supported);
+  EXPECT_NE(cs[7].error.find("declined at run time"), std::string::npos);
+}
+
+}  // namespace

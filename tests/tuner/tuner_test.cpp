@@ -1,0 +1,213 @@
+// tune(): database first (a warm run times nothing), wrong tactics and out-of-bounds writers
+// injected through the test hook end up `incorrect`, padded variants, variant lists.
+#include "plantune/tuner/tuner.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "plantune/tuner/reference.h"
+#include "support/gpu_skip.h"
+#include "tuner/conv_shapes.h"
+#include "tuner/tuner_test_kernels.h"
+
+namespace {
+
+using namespace plantune;
+using namespace plantune::tuner;
+using plantune::tuner::testing::conv;
+
+#define NEED_GPU()                                        \
+  if (!plantune::testing::has_cuda_device())              \
+  GTEST_SKIP() << "no CUDA device: tuning runs tactics on the GPU"
+
+const Candidate* find(const VariantTuning& vt, const TacticConfig& t) {
+  for (const Candidate& c : vt.result.candidates) {
+    if (same_tactic(c.tactic, t)) return &c;
+  }
+  return nullptr;
+}
+
+TEST(Tuner, VariantsCoverLayoutsPrecisionsAndChannelPadding) {
+  const Layout layouts[] = {Layout::nchw, Layout::nhwc};
+  const Precision precisions[] = {Precision::fp32, Precision::fp16};
+  const auto v = conv_variants(conv(1, 3, 32, 64, 7, 3, 2), layouts, precisions);
+  // fp32 is never padded; fp16 gets a padded twin (C 3 -> 8, K already a multiple of 8).
+  const std::vector<Variant> expect = {{Layout::nchw, Precision::fp32, 0, 0},
+                                       {Layout::nchw, Precision::fp16, 0, 0},
+                                       {Layout::nchw, Precision::fp16, 8, 0},
+                                       {Layout::nhwc, Precision::fp32, 0, 0},
+                                       {Layout::nhwc, Precision::fp16, 0, 0},
+                                       {Layout::nhwc, Precision::fp16, 8, 0}};
+  EXPECT_EQ(v, expect);
+  EXPECT_EQ(conv_variants(conv(1, 3, 32, 64, 7, 3, 2), layouts, precisions, false).size(), 4u);
+  // Grouped problems are not padded; multiples of 8 need no padding.
+  EXPECT_EQ(conv_variants(conv(1, 12, 8, 12, 3, 1, 1, 4), layouts, precisions).size(), 4u);
+  EXPECT_EQ(conv_variants(conv(1, 16, 8, 24, 3, 1, 1), layouts, precisions).size(), 4u);
+}
+
+TEST(Tuner, StoresRankedResultsAndAWarmRunTimesNothing) {
+  NEED_GPU();
+  ConvTuner tuner;
+  TuneOptions o = plantune::tuner::testing::quick_options();
+  o.command = "tuner_test";
+  int progress_calls = 0;
+  o.progress = [&](const TuneProgress& p) {
+    ++progress_calls;
+    EXPECT_LE(p.tactics_tried, p.tactics_total);
+    EXPECT_LT(p.variant_index, p.variant_count);
+  };
+  const ConvProblem p = conv(4, 32, 14, 64, 3, 1, 1);
+  const std::vector<Variant> variants = {{Layout::nchw, Precision::fp32, 0, 0},
+                                         {Layout::nhwc, Precision::fp16, 0, 0}};
+  TacticDb db;
+  const TuneResult cold = tuner.tune(p, variants, o, db);
+  EXPECT_GT(progress_calls, 2);
+  EXPECT_FALSE(db.environment().empty());
+  ASSERT_EQ(db.size(), 1u);
+  const Entry* e = db.find(problem_key(p));
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->variants.size(), 2u);
+  for (const VariantTuning& vt : cold.variants) {
+    EXPECT_FALSE(vt.from_db);
+    ASSERT_NE(vt.winner(), nullptr);
+    EXPECT_GT(vt.samples, 0);
+    EXPECT_GT(vt.tactics_validated, 0);
+    EXPECT_NO_THROW(vt.result.validate());
+    EXPECT_EQ(vt.result.provenance.command, "tuner_test");
+    ASSERT_TRUE(vt.legacy_heuristic.has_value());
+    ASSERT_TRUE(vt.heuristic_a.has_value());
+    ASSERT_TRUE(vt.legacy_heuristic->timing.has_value());
+    ASSERT_TRUE(vt.heuristic_a->timing.has_value());
+    // Pinned: timed with the full protocol, not stopped early.
+    EXPECT_GE(vt.legacy_heuristic->timing->n, o.measure.min_runs);
+    EXPECT_GE(vt.heuristic_a->timing->n, o.measure.min_runs);
+    EXPECT_LE(vt.winner()->timing->median_ms, vt.legacy_heuristic->timing->median_ms);
+    // Both APIs were searched.
+    bool legacy = false, graph = false;
+    for (const Candidate& c : vt.result.candidates) {
+      legacy |= api_of(c.tactic) == Api::cudnn_legacy;
+      graph |= api_of(c.tactic) == Api::cudnn_graph;
+    }
+    EXPECT_TRUE(legacy && graph);
+  }
+
+  const std::int64_t before = tuner.samples_taken();
+  const TuneResult warm = tuner.tune(p, variants, o, db);
+  EXPECT_EQ(tuner.samples_taken(), before) << "a warm run takes no timings";
+  for (std::size_t i = 0; i < warm.variants.size(); ++i) {
+    const VariantTuning& vt = warm.variants[i];
+    EXPECT_TRUE(vt.from_db);
+    EXPECT_EQ(vt.samples, 0);
+    ASSERT_NE(vt.winner(), nullptr);
+    EXPECT_TRUE(same_tactic(vt.winner()->tactic, cold.variants[i].winner()->tactic));
+    ASSERT_TRUE(vt.legacy_heuristic.has_value()) << "found again among the stored candidates";
+    EXPECT_EQ(vt.legacy_heuristic->timing, cold.variants[i].legacy_heuristic->timing);
+  }
+  // use_db = false tunes again.
+  o.use_db = false;
+  const TuneResult again = tuner.tune(p, std::vector<Variant>{variants[1]}, o, db);
+  EXPECT_FALSE(again.variants[0].from_db);
+  EXPECT_GT(tuner.samples_taken(), before);
+}
+
+// Replaces the runner of the first runnable legacy tactic by `wrap(runner)`; returns its id.
+template <typename Wrap>
+std::function<void(const ConvSourceContext&, std::vector<PreparedTactic>&)> inject(
+    TacticConfig* victim, Wrap wrap) {
+  return [victim, wrap](const ConvSourceContext&, std::vector<PreparedTactic>& ts) {
+    for (PreparedTactic& t : ts) {
+      if (t.outcome == Outcome::ok && api_of(t.config) == Api::cudnn_legacy) {
+        *victim = t.config;
+        t.runner = wrap(std::move(t.runner));
+        return;
+      }
+    }
+  };
+}
+
+TEST(Tuner, AnInjectedWrongTacticIsCaughtAsIncorrect) {
+  NEED_GPU();
+  ConvTuner tuner;
+  for (const Variant& v : {Variant{Layout::nchw, Precision::fp32, 0, 0},
+                           Variant{Layout::nhwc, Precision::fp16, 0, 0}}) {
+    TuneOptions o = plantune::tuner::testing::quick_options();
+    o.graph = false;
+    TacticConfig victim;
+    const DType dt = storage_dtype(v.precision);
+    o.tactic_hook = inject(&victim, [dt](std::unique_ptr<ConvRunner> r) {
+      // One output off by 0.25: plausible, finite, inside the tensor.
+      return plantune::tuner::testing::perturbing_runner(std::move(r), dt, 123, 0.25f);
+    });
+    TacticDb db;
+    const TuneResult r = tuner.tune(conv(2, 16, 12, 32, 3, 1, 1), std::vector<Variant>{v}, o, db);
+    const VariantTuning& vt = r.variants[0];
+    const Candidate* c = find(vt, victim);
+    ASSERT_NE(c, nullptr) << to_string(v);
+    EXPECT_EQ(c->outcome, Outcome::incorrect) << to_string(v) << " " << c->detail;
+    ASSERT_TRUE(c->validation.has_value());
+    EXPECT_GT(c->validation->max_rel_error, c->validation->tolerance);
+    EXPECT_TRUE(c->validation->redzones_intact);
+    EXPECT_FALSE(c->timing.has_value()) << "an incorrect tactic is never timed";
+    ASSERT_NE(vt.winner(), nullptr);
+    EXPECT_FALSE(same_tactic(vt.winner()->tactic, victim));
+  }
+}
+
+TEST(Tuner, AnInjectedOutOfBoundsWriteIsCaughtByTheGuardBytes) {
+  NEED_GPU();
+  ConvTuner tuner;
+  TuneOptions o = plantune::tuner::testing::quick_options();
+  o.graph = false;
+  const ConvProblem p = conv(2, 16, 12, 32, 3, 1, 1);
+  const Variant v{Layout::nhwc, Precision::fp16, 0, 0};
+  const std::int64_t y_bytes = p.n * p.k * p.out_h() * p.out_w() * 2;
+  TacticConfig victim;
+  o.tactic_hook = inject(&victim, [y_bytes](std::unique_ptr<ConvRunner> r) {
+    return plantune::tuner::testing::stray_writing_runner(std::move(r), y_bytes, 100);
+  });
+  TacticDb db;
+  const TuneResult r = tuner.tune(p, std::vector<Variant>{v}, o, db);
+  const Candidate* c = find(r.variants[0], victim);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->outcome, Outcome::incorrect) << c->detail;
+  ASSERT_TRUE(c->validation.has_value());
+  EXPECT_FALSE(c->validation->redzones_intact);
+  EXPECT_NE(c->detail.find("guard"), std::string::npos) << c->detail;
+  ASSERT_NE(r.variants[0].winner(), nullptr);
+}
+
+TEST(Tuner, PaddedVariantValidatesAndCountsThePadding) {
+  NEED_GPU();
+  ConvTuner tuner;
+  TuneOptions o = plantune::tuner::testing::quick_options();
+  const ConvProblem p = conv(2, 3, 32, 16, 7, 3, 2);
+  const std::vector<Variant> variants = {{Layout::nhwc, Precision::fp16, 0, 0},
+                                         {Layout::nhwc, Precision::fp16, 8, 0}};
+  TacticDb db;
+  const TuneResult r = tuner.tune(p, variants, o, db);
+  for (const VariantTuning& vt : r.variants) {
+    ASSERT_NE(vt.winner(), nullptr) << to_string(vt.variant);
+    EXPECT_TRUE(vt.winner()->validation->passed());
+  }
+  const auto best = db.best(problem_key(p));
+  ASSERT_TRUE(best.has_value());
+}
+
+TEST(Tuner, ABudgetStopsValidationAndMarksTheRestTimeout) {
+  NEED_GPU();
+  ConvTuner tuner;
+  TuneOptions o = plantune::tuner::testing::quick_options();
+  o.budget_seconds = 1e-6;
+  TacticDb db;
+  const TuneResult r = tuner.tune(conv(2, 16, 12, 32, 3, 1, 1),
+                                  std::vector<Variant>{{Layout::nhwc, Precision::fp16, 0, 0}}, o, db);
+  int timeouts = 0;
+  for (const Candidate& c : r.variants[0].result.candidates) {
+    timeouts += c.outcome == Outcome::timeout ? 1 : 0;
+  }
+  EXPECT_GT(timeouts, 0);
+}
+
+}  // namespace

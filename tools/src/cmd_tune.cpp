@@ -1,0 +1,278 @@
+// `plantune tune`: tune every distinct convolution of a model or network file on this GPU and
+// keep the results in a tactic database. Progress goes to stderr; the per-layer table (winner,
+// time, speedups over the legacy heuristic and over graph heuristic A's first choice,
+// workspace) to stdout.
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "args.h"
+#include "commands.h"
+#include "plantune/models/registry.h"
+#include "plantune/tuner/device_environment.h"
+#include "plantune/tuner/problem_from_graph.h"
+#include "plantune/tuner/tactic_db_store.h"
+#include "plantune/tuner/tuner.h"
+#include "table.h"
+
+namespace plantune::cli {
+namespace {
+
+using namespace plantune::tuner;
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+std::vector<Precision> parse_precisions(const std::string& s) {
+  std::vector<Precision> out;
+  for (const auto& p : split_list(s)) {
+    auto v = precision_from_string(p);
+    if (!v || *v == Precision::int8) {
+      throw UsageError("--precision: '" + p + "' is not one of fp32, tf32, fp16, bf16");
+    }
+    out.push_back(*v);
+  }
+  if (out.empty()) throw UsageError("--precision: empty list");
+  return out;
+}
+
+std::vector<Layout> parse_layouts(const std::string& s) {
+  std::vector<Layout> out;
+  for (const auto& l : split_list(s)) {
+    auto v = layout_from_string(l);
+    if (!v) throw UsageError("--layouts: '" + l + "' is not one of nchw, nhwc");
+    out.push_back(*v);
+  }
+  if (out.empty()) throw UsageError("--layouts: empty list");
+  return out;
+}
+
+std::string ms(double v) { return fixed(v, 4); }
+
+std::string speedup(const std::optional<Candidate>& base, const Candidate* winner) {
+  if (!base || !base->timing || winner == nullptr || !winner->timing) return "-";
+  return fixed(base->timing->median_ms / winner->timing->median_ms, 2) + "x";
+}
+
+std::string shape_of(const ConvProblem& p) {
+  std::string s = cat(std::to_string(p.c), "x", std::to_string(p.h), "x", std::to_string(p.w),
+                      "->", std::to_string(p.k), " ", std::to_string(p.r), "x",
+                      std::to_string(p.s));
+  if (p.stride_h != 1 || p.stride_w != 1) s += cat(" s", std::to_string(p.stride_h));
+  if (p.groups != 1) s += cat(" g", std::to_string(p.groups));
+  if (p.dilation_h != 1) s += cat(" d", std::to_string(p.dilation_h));
+  return s;
+}
+
+std::string current_commit() {
+  if (const char* c = std::getenv("PLANTUNE_COMMIT")) return c;
+  return "";
+}
+
+}  // namespace
+
+int cmd_tune(const Args& args) {
+  ArgParser p("plantune tune",
+              "tune every distinct convolution of a model or network JSON file on this GPU "
+              "(cuDNN legacy algorithms and graph-API engines x knobs, validated, then timed) "
+              "and store the winners in a tactic database");
+  p.positional("model", "built-in model name or network JSON file");
+  p.option("db", "FILE", "tactic database (read first, written back merged)");
+  p.option("batch", "N", "batch size (default: the model's, 1 for built-ins)");
+  p.option("precision", "LIST", "run precisions, comma separated: fp32,tf32,fp16,bf16", "fp16");
+  p.option("layouts", "LIST", "layouts, comma separated: nchw,nhwc", "nchw,nhwc");
+  p.option("workspace-limit", "BYTES", "largest workspace a tactic may use",
+           std::to_string(kDefaultWorkspaceLimit));
+  p.option("budget-seconds", "S", "time budget for the whole run, 0 for none", "0");
+  p.option("max-configs-per-engine", "N", "knob configurations tried per graph engine",
+           std::to_string(GraphSourceOptions::kDefaultMaxConfigsPerEngine));
+  p.option("report", "FILE", "also write the per-layer results as JSON");
+  p.flag("no-pad", "do not try variants with C and K padded to multiples of 8");
+  p.flag("retune", "tune even what the database already has");
+  if (!p.parse(args)) return 0;
+  if (!p.has("db")) throw UsageError("--db FILE is required");
+
+  const std::string db_path = p.get("db");
+  const auto precisions = parse_precisions(p.get("precision"));
+  const auto layouts = parse_layouts(p.get("layouts"));
+  const std::int64_t ws_limit = p.get_int("workspace-limit");
+  if (ws_limit < 0) throw UsageError("--workspace-limit must be >= 0");
+  const double budget = p.get_double("budget-seconds");
+  if (budget < 0) throw UsageError("--budget-seconds must be >= 0");
+  const std::int64_t max_cfg = p.get_int("max-configs-per-engine");
+  if (max_cfg < 1) throw UsageError("--max-configs-per-engine must be >= 1");
+
+  models::ModelOptions mo;
+  std::optional<std::int64_t> batch;
+  if (p.has("batch")) {
+    batch = p.get_int("batch");
+    if (*batch <= 0) throw UsageError("--batch must be > 0");
+    mo.batch = *batch;
+  }
+  const Graph g = models::load_network(p.get("model"), mo);
+
+  // Distinct convolution problems, with the layers that share each.
+  std::vector<std::string> keys;
+  std::map<std::string, std::vector<std::string>> layers_of;
+  for (const TunableOp& t : tunable_ops(g, batch)) {
+    const Problem prob = problem_from_op(g, t.op_index, batch);
+    if (!std::holds_alternative<ConvProblem>(prob)) continue;  // GEMMs: not tuned here yet
+    if (layers_of[t.key].empty()) keys.push_back(t.key);
+    layers_of[t.key].push_back(g.ops()[t.op_index].name);
+  }
+
+  const Environment env = device_environment();
+  LoadResult loaded = load_tactic_db(db_path, &env, /*missing_ok=*/true);
+  std::cerr << loaded.summary(db_path) << "\n";
+  TacticDb& db = loaded.db;
+
+  std::string command = "plantune tune";
+  for (const auto& a : args) command += " " + a;
+  TuneOptions o;
+  o.workspace_limit = ws_limit;
+  o.graph_options.max_configs_per_engine = static_cast<int>(max_cfg);
+  o.use_db = !p.has("retune");
+  o.command = command;
+  o.commit = current_commit();
+
+  const bool tty = isatty(fileno(stderr)) != 0;
+  const int n = static_cast<int>(keys.size());
+  int layer = 0;
+  o.progress = [&](const TuneProgress& pr) {
+    std::ostringstream os;
+    os << "[layer " << layer + 1 << "/" << n << "] " << shape_of(parse_conv_key(pr.key)) << " "
+       << to_string(pr.variant) << " (" << pr.variant_index + 1 << "/" << pr.variant_count
+       << "): " << pr.phase << ", tactics " << pr.tactics_tried << "/" << pr.tactics_total;
+    if (pr.best_ms) os << ", best " << ms(*pr.best_ms) << " ms " << pr.best_id;
+    if (tty) {
+      std::cerr << "\r\033[K" << os.str() << std::flush;
+    } else if (pr.phase == "done" || pr.phase == "cached") {
+      std::cerr << os.str() << "\n";
+    }
+  };
+
+  ConvTuner tuner;
+  Table table;
+  for (const char* h : {"layer(s)", "shape", "variant", "winner", "ms", "vs legacy heur",
+                        "vs graph heur A", "workspace", "tactics ok/all", "tuned s"}) {
+    const std::string hs = h;
+    table.column(hs, hs == "layer(s)" || hs == "shape" || hs == "variant" || hs == "winner"
+                         ? Table::Align::left
+                         : Table::Align::right);
+  }
+  nlohmann::json report = nlohmann::json::array();
+  std::map<std::string, std::pair<double, int>> log_speedup_legacy, log_speedup_a;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::int64_t samples = 0;
+  for (layer = 0; layer < n; ++layer) {
+    const std::string& key = keys[static_cast<std::size_t>(layer)];
+    const ConvProblem prob = parse_conv_key(key);
+    const auto variants = conv_variants(prob, layouts, precisions, !p.has("no-pad"));
+    if (budget > 0) {
+      const double used =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      o.budget_seconds = std::max(0.001, (budget - used) / (n - layer));
+    }
+    const TuneResult r = tuner.tune(prob, variants, o, db);
+    const auto& names = layers_of[key];
+    const std::string layer_names =
+        names.size() == 1 ? names[0] : cat(names[0], " +", std::to_string(names.size() - 1));
+    for (const VariantTuning& vt : r.variants) {
+      samples += vt.samples;
+      const Candidate* w = vt.winner();
+      int ok = 0;
+      for (const Candidate& c : vt.result.candidates) ok += c.outcome == Outcome::ok ? 1 : 0;
+      const std::string vname = to_string(vt.variant);
+      table.row({layer_names, shape_of(prob), vname, w ? tactic_id(w->tactic) : "(none)",
+                 w ? ms(w->timing->median_ms) : "-", speedup(vt.legacy_heuristic, w),
+                 speedup(vt.heuristic_a, w), w ? human_bytes(w->workspace_bytes) : "-",
+                 cat(std::to_string(ok), "/", std::to_string(vt.result.candidates.size())),
+                 vt.from_db ? "db" : fixed(vt.seconds, 2)});
+      nlohmann::json row = {{"key", key},
+                            {"layers", names},
+                            {"variant", vname},
+                            {"from_db", vt.from_db},
+                            {"tuning_seconds", vt.seconds},
+                            {"samples", vt.samples},
+                            {"candidates", vt.result.candidates.size()},
+                            {"ok", ok}};
+      auto put = [&](const char* name, const Candidate* c) {
+        if (c == nullptr || !c->timing) return;
+        row[name] = {{"tactic", tactic_id(c->tactic)},
+                     {"median_ms", c->timing->median_ms},
+                     {"p10_ms", c->timing->p10_ms},
+                     {"p90_ms", c->timing->p90_ms},
+                     {"n", c->timing->n},
+                     {"workspace_bytes", c->workspace_bytes}};
+      };
+      put("winner", w);
+      put("legacy_heuristic", vt.legacy_heuristic ? &*vt.legacy_heuristic : nullptr);
+      put("graph_heuristic_a", vt.heuristic_a ? &*vt.heuristic_a : nullptr);
+      report.push_back(row);
+      if (w && vt.legacy_heuristic && vt.legacy_heuristic->timing) {
+        auto& acc = log_speedup_legacy[vname];
+        acc.first += std::log(vt.legacy_heuristic->timing->median_ms / w->timing->median_ms);
+        acc.second += 1;
+      }
+      if (w && vt.heuristic_a && vt.heuristic_a->timing) {
+        auto& acc = log_speedup_a[vname];
+        acc.first += std::log(vt.heuristic_a->timing->median_ms / w->timing->median_ms);
+        acc.second += 1;
+      }
+    }
+    // Save after each layer: an interrupted run keeps what it measured.
+    save_tactic_db(db, db_path, SaveMode::merge);
+  }
+  const double total =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (tty) std::cerr << "\n";
+
+  std::cout << p.get("model") << (batch ? cat(" batch ", std::to_string(*batch)) : "") << ": "
+            << n << " distinct convolutions, " << env.describe() << "\n\n"
+            << table.str() << "\n";
+  for (const auto& [vname, acc] : log_speedup_legacy) {
+    std::cout << "geomean speedup " << vname << ": vs legacy heuristic "
+              << fixed(std::exp(acc.first / acc.second), 2) << "x";
+    if (auto it = log_speedup_a.find(vname); it != log_speedup_a.end()) {
+      std::cout << ", vs graph heuristic A " << fixed(std::exp(it->second.first / it->second.second), 2)
+                << "x";
+    }
+    std::cout << " (" << acc.second << " layers)\n";
+  }
+  std::cout << "tuning took " << fixed(total, 1) << " s, " << samples << " timed runs; database "
+            << db_path << " holds " << db.size() << " problems\n";
+
+  if (p.has("report")) {
+    nlohmann::json doc = {{"model", p.get("model")},
+                          {"batch", batch ? *batch : mo.batch},
+                          {"environment", env.describe()},
+                          {"command", command},
+                          {"commit", o.commit},
+                          {"tuning_seconds", total},
+                          {"timed_runs", samples},
+                          {"rows", report}};
+    std::ofstream f(p.get("report"));
+    if (!f) throw Error(ErrorCode::io_error, "cannot write " + p.get("report"));
+    f << doc.dump(2) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace plantune::cli

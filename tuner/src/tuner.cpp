@@ -1,0 +1,382 @@
+#include "plantune/tuner/tuner.h"
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "device_lost.h"
+#include "plantune/core/cuda_check.h"
+#include "plantune/core/error.h"
+#include "plantune/tuner/device_environment.h"
+#include "plantune/tuner/legacy_source.h"
+#include "plantune/tuner/reference.h"
+
+namespace plantune::tuner {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// One tactic on its way through preparation, validation and timing.
+struct Trial {
+  PreparedTactic prep;
+  Candidate cand;
+  bool valid = false;   // passed validation: may be timed
+  bool pinned = false;  // timed in full whatever halving decides
+};
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string short_error(const std::string& what) {
+  // The first line of an error, without the "(expr at file:line)" tail cuDNN errors carry.
+  std::string s = what.substr(0, what.find('\n'));
+  return s.size() > 400 ? s.substr(0, 400) + "..." : s;
+}
+
+Candidate candidate_of(const PreparedTactic& p) {
+  Candidate c;
+  c.tactic = p.config;
+  c.outcome = p.outcome;
+  c.workspace_bytes = p.workspace_bytes;
+  c.detail = p.detail;
+  return c;
+}
+
+std::vector<Trial> to_trials(std::vector<PreparedTactic>&& prepared) {
+  std::vector<Trial> trials;
+  std::set<std::string> seen;
+  for (PreparedTactic& p : prepared) {
+    if (!seen.insert(tactic_id(p.config)).second) continue;
+    Trial t;
+    t.cand = candidate_of(p);
+    t.prep = std::move(p);
+    trials.push_back(std::move(t));
+  }
+  return trials;
+}
+
+void enqueue_once(ConvWorkload& wl, ConvRunner& r, void* ws, int slot, cudaStream_t s) {
+  wl.enqueue_pad_input(slot, s);
+  r.enqueue(wl.operands(slot), ws, s);
+  wl.enqueue_slice_output(slot, s);
+}
+
+// Prepares and validates one trial on slot 0 (see tuner.h, step 2).
+void validate_trial(Trial& t, ConvWorkload& wl, const ConvReference& ref, double tolerance,
+                    std::int64_t workspace_limit, cudaStream_t stream) {
+  if (t.prep.outcome != Outcome::ok || !t.prep.runner) return;
+  Candidate& c = t.cand;
+  try {
+    t.prep.runner->prepare();
+  } catch (const Error& e) {
+    detail::rethrow_if_device_lost(e);
+    c.outcome = e.code() == ErrorCode::not_supported ? Outcome::not_supported : Outcome::failed;
+    c.detail = short_error(e.what());
+    return;
+  }
+  c.workspace_bytes = t.prep.runner->workspace_bytes();
+  if (c.workspace_bytes > workspace_limit) {
+    c.outcome = Outcome::over_workspace_limit;
+    c.detail = "plan needs " + std::to_string(c.workspace_bytes) + " bytes, limit " +
+               std::to_string(workspace_limit);
+    return;
+  }
+  try {
+    void* ws = wl.workspace(c.workspace_bytes, stream);
+    wl.poison_output(stream);
+    enqueue_once(wl, *t.prep.runner, ws, 0, stream);
+    PT_CUDA_CHECK_MSG(cudaStreamSynchronize(stream), "validation run of " << tactic_id(c.tactic));
+  } catch (const Error& e) {
+    detail::rethrow_if_device_lost(e);
+    c.outcome = e.code() == ErrorCode::not_supported ? Outcome::not_supported : Outcome::failed;
+    c.detail = short_error(e.what());
+    return;
+  }
+  Validation v = check_output(wl, ref, tolerance, stream);
+  c.validation = v;
+  if (!v.passed()) {
+    c.outcome = Outcome::incorrect;
+    std::ostringstream os;
+    if (!v.redzones_intact) os << "wrote outside its output or workspace (guard bytes changed); ";
+    if (!v.output_finite) os << "non-finite or unwritten outputs; ";
+    if (v.max_rel_error > v.tolerance) {
+      os << "max relative error " << v.max_rel_error << " > tolerance " << v.tolerance << "; ";
+    }
+    os << "data seed " << wl.seed();
+    c.detail = os.str();
+    return;
+  }
+  c.outcome = Outcome::ok;  // provisional: needs a timing too
+  t.valid = true;
+}
+
+// Times the valid trials (successive halving; pinned ones in full) and settles outcomes.
+void time_trials(std::vector<Trial>& trials, ConvWorkload& wl, Measurer& m,
+                 const TuneOptions& o, bool halving, Clock::time_point deadline) {
+  std::int64_t max_ws = 0;
+  for (const Trial& t : trials) {
+    if (t.valid) max_ws = std::max(max_ws, t.cand.workspace_bytes);
+  }
+  void* ws = wl.workspace(max_ws, m.stream());
+  std::vector<Contender> contenders;
+  std::vector<Trial*> owners;
+  for (Trial& t : trials) {
+    if (!t.valid) continue;
+    Contender c;
+    ConvRunner* r = t.prep.runner.get();
+    ConvWorkload* w = &wl;
+    c.run = [w, r, ws](int slot, cudaStream_t s) { enqueue_once(*w, *r, ws, slot, s); };
+    c.pinned = t.pinned || !halving;
+    contenders.push_back(std::move(c));
+    owners.push_back(&t);
+  }
+  successive_halving(m, contenders, wl.slot_count(), wl.spans_cold_l2(), o.measure, o.halving,
+                     deadline);
+  for (std::size_t i = 0; i < contenders.size(); ++i) {
+    Candidate& c = owners[i]->cand;
+    if (contenders[i].stats) {
+      c.timing = contenders[i].stats;
+      c.outcome = Outcome::ok;
+    } else {
+      c.outcome = contenders[i].error_not_supported ? Outcome::not_supported : Outcome::failed;
+      c.detail = short_error(contenders[i].error.empty() ? "not timed" : contenders[i].error);
+      c.timing.reset();
+    }
+  }
+}
+
+std::optional<Candidate> find_candidate(const std::vector<Candidate>& cs, const TacticConfig& t) {
+  for (const Candidate& c : cs) {
+    if (same_tactic(c.tactic, t)) return c;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<Variant> conv_variants(const ConvProblem& p, std::span<const Layout> layouts,
+                                   std::span<const Precision> precisions, bool pad_channels) {
+  std::vector<Variant> out;
+  auto round8 = [](std::int64_t v) { return (v + 7) / 8 * 8; };
+  for (Layout l : layouts) {
+    for (Precision pr : precisions) {
+      out.push_back(Variant{l, pr, 0, 0});
+      const bool tensor_core = pr == Precision::tf32 || pr == Precision::fp16 ||
+                               pr == Precision::bf16;
+      if (pad_channels && tensor_core && p.groups == 1 && (p.c % 8 != 0 || p.k % 8 != 0)) {
+        out.push_back(Variant{l, pr, p.c % 8 != 0 ? round8(p.c) : 0,
+                              p.k % 8 != 0 ? round8(p.k) : 0});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+PreparedTactic prepare_tactic(const ConvSourceContext& ctx, const TacticConfig& tactic) {
+  if (const auto* l = std::get_if<LegacyConvTactic>(&tactic)) return prepare_legacy(ctx, *l);
+  if (const auto* g = std::get_if<GraphEngineTactic>(&tactic)) return prepare_graph(ctx, *g);
+  return unrunnable(tactic, Outcome::not_supported, "not a convolution tactic");
+}
+
+ConvTuner::ConvTuner() : stream_(), handle_(stream_.get()), measurer_(stream_.get()) {}
+
+ConvSourceContext ConvTuner::context(const ConvProblem& problem, const Variant& variant,
+                                     const TuneOptions& options) const {
+  ConvSourceContext ctx;
+  ctx.handle = handle_.get();
+  ctx.exec = exec_problem(problem, variant);
+  ctx.variant = variant;
+  ctx.workspace_limit = options.workspace_limit;
+  return ctx;
+}
+
+TuneResult ConvTuner::tune(const ConvProblem& problem, std::span<const Variant> variants,
+                           const TuneOptions& options, TacticDb& db) {
+  problem.validate();
+  if (db.environment().empty()) db.set_environment(device_environment());
+  TuneResult result;
+  result.key = problem_key(problem);
+  result.problem = problem;
+  const auto t0 = Clock::now();
+  const int count = static_cast<int>(variants.size());
+  for (int i = 0; i < count; ++i) {
+    auto deadline = Clock::time_point::max();
+    if (options.budget_seconds > 0) {
+      // An equal share of what is left for each remaining variant.
+      const double left = options.budget_seconds - seconds_since(t0);
+      const double share = std::max(0.0, left) / (count - i);
+      deadline = Clock::now() + std::chrono::microseconds(static_cast<std::int64_t>(share * 1e6));
+    }
+    result.variants.push_back(tune_variant(problem, variants[static_cast<std::size_t>(i)],
+                                           options, db, i, count, deadline));
+  }
+  return result;
+}
+
+VariantTuning ConvTuner::from_database(const ConvProblem& problem, const VariantResult& stored,
+                                       const TuneOptions& options) {
+  VariantTuning vt;
+  vt.variant = stored.variant;
+  vt.from_db = true;
+  vt.result = stored;
+  // The heuristics' picks cost no timing: ask them again and find them among the candidates.
+  const ConvSourceContext ctx = context(problem, stored.variant, options);
+  try {
+    if (auto pick = legacy_heuristic_pick(ctx)) {
+      vt.legacy_heuristic = find_candidate(stored.candidates, *pick);
+    }
+    if (auto a = graph_heuristic_first(ctx, CUDNN_HEUR_MODE_A, /*require_plan=*/false)) {
+      vt.heuristic_a = find_candidate(stored.candidates, *a);
+    }
+  } catch (const Error& e) {
+    vt.notes.push_back(std::string("heuristic picks unavailable: ") + e.what());
+  }
+  return vt;
+}
+
+VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant& variant,
+                                      const TuneOptions& o, TacticDb& db, int index, int count,
+                                      Clock::time_point deadline) {
+  const std::string key = problem_key(problem);
+  TuneProgress progress;
+  progress.key = key;
+  progress.variant = variant;
+  progress.variant_index = index;
+  progress.variant_count = count;
+  auto report = [&](const char* phase) {
+    progress.phase = phase;
+    if (o.progress) o.progress(progress);
+  };
+
+  if (o.use_db) {
+    if (const Entry* e = db.find(key)) {
+      if (const VariantResult* r = e->find(variant); r != nullptr && !r->needs_reverify) {
+        VariantTuning vt = from_database(problem, *r, o);
+        if (const Candidate* w = vt.winner()) {
+          progress.best_ms = w->timing->median_ms;
+          progress.best_id = tactic_id(w->tactic);
+        }
+        report("cached");
+        return vt;
+      }
+    }
+  }
+
+  const auto t0 = Clock::now();
+  const std::int64_t samples0 = measurer_.samples_taken();
+  cudaStream_t s = stream_.get();
+  VariantTuning vt;
+  vt.variant = variant;
+  ConvWorkload wl(problem, variant, o.workload, s);
+  const ConvReference ref(wl, s);
+  const double tolerance = default_tolerance(variant.precision);
+  const ConvSourceContext ctx = context(problem, variant, o);
+
+  // Tactics: graph heuristics first (most promising), then the legacy heuristic's pick, the
+  // engines and the legacy algorithms.
+  std::vector<PreparedTactic> prepared;
+  if (o.graph) {
+    GraphTactics g = graph_tactics(ctx, o.graph_options);
+    vt.notes.insert(vt.notes.end(), g.notes.begin(), g.notes.end());
+    for (PreparedTactic& p : g.tactics) prepared.push_back(std::move(p));
+  }
+  std::optional<LegacyConvTactic> legacy_pick;
+  if (o.legacy) {
+    legacy_pick = legacy_heuristic_pick(ctx);
+    if (legacy_pick) prepared.push_back(prepare_legacy(ctx, *legacy_pick));
+    for (PreparedTactic& p : legacy_tactics(ctx)) prepared.push_back(std::move(p));
+  }
+  if (o.tactic_hook) o.tactic_hook(ctx, prepared);
+  std::vector<Trial> trials = to_trials(std::move(prepared));
+  vt.tactics_total = static_cast<int>(trials.size());
+  progress.tactics_total = vt.tactics_total;
+
+  // Validation, within ~60% of the budget; what is left over is `timeout`.
+  const auto validate_until =
+      deadline == Clock::time_point::max() ? deadline : t0 + (deadline - t0) * 6 / 10;
+  report("validating");
+  for (Trial& t : trials) {
+    ++progress.tactics_tried;
+    if (t.prep.outcome == Outcome::ok && Clock::now() >= validate_until) {
+      t.cand.outcome = Outcome::timeout;
+      t.cand.detail = "tuning budget spent before validation";
+      continue;
+    }
+    validate_trial(t, wl, ref, tolerance, o.workspace_limit, s);
+    if (t.valid) ++vt.tactics_validated;
+    if (progress.tactics_tried % 16 == 0) report("validating");
+  }
+
+  // The heuristics' choices are timed in full.
+  for (Trial& t : trials) {
+    if (legacy_pick && same_tactic(t.cand.tactic, TacticConfig{*legacy_pick})) t.pinned = true;
+  }
+  const Trial* a_first = nullptr;
+  for (Trial& t : trials) {
+    const auto* g = std::get_if<GraphEngineTactic>(&t.cand.tactic);
+    if (g == nullptr || g->source != GraphSource::heuristic_a) continue;
+    if (t.cand.outcome == Outcome::not_supported || t.cand.outcome == Outcome::over_workspace_limit)
+      continue;
+    t.pinned = true;
+    a_first = &t;
+    break;
+  }
+
+  report("timing");
+  time_trials(trials, wl, measurer_, o, /*halving=*/true, deadline);
+  for (const Trial& t : trials) vt.tactics_timed += t.cand.timing ? 1 : 0;
+
+  std::vector<Candidate> cands;
+  cands.reserve(trials.size());
+  for (const Trial& t : trials) cands.push_back(t.cand);
+  if (legacy_pick) vt.legacy_heuristic = find_candidate(cands, *legacy_pick);
+  if (a_first != nullptr) vt.heuristic_a = a_first->cand;
+  rank_candidates(cands);
+
+  vt.result.variant = variant;
+  vt.result.candidates = std::move(cands);
+  vt.seconds = seconds_since(t0);
+  vt.samples = measurer_.samples_taken() - samples0;
+  vt.result.provenance = Provenance::now(o.command, o.commit, vt.seconds);
+  db.insert(Problem{problem}, vt.result);
+  if (const Candidate* w = vt.winner()) {
+    progress.best_ms = w->timing->median_ms;
+    progress.best_id = tactic_id(w->tactic);
+  }
+  report("done");
+  return vt;
+}
+
+std::vector<Candidate> ConvTuner::evaluate(const ConvProblem& problem, const Variant& variant,
+                                           std::span<const TacticConfig> tactics,
+                                           const TuneOptions& o) {
+  cudaStream_t s = stream_.get();
+  ConvWorkload wl(problem, variant, o.workload, s);
+  const ConvReference ref(wl, s);
+  const ConvSourceContext ctx = context(problem, variant, o);
+  std::vector<Trial> trials;
+  for (const TacticConfig& t : tactics) {
+    Trial tr;
+    tr.prep = prepare_tactic(ctx, t);
+    tr.cand = candidate_of(tr.prep);
+    trials.push_back(std::move(tr));
+  }
+  for (Trial& t : trials) {
+    validate_trial(t, wl, ref, default_tolerance(variant.precision), o.workspace_limit, s);
+  }
+  time_trials(trials, wl, measurer_, o, /*halving=*/false, Clock::time_point::max());
+  std::vector<Candidate> out;
+  for (const Trial& t : trials) out.push_back(t.cand);
+  return out;
+}
+
+TuneResult tune(const ConvProblem& problem, std::span<const Variant> variants,
+                const TuneOptions& options, TacticDb& db) {
+  ConvTuner tuner;
+  return tuner.tune(problem, variants, options, db);
+}
+
+}  // namespace plantune::tuner
