@@ -56,7 +56,9 @@ enum class Storage {
   own,           // a root buffer of its own
   view,          // a view of its input (flatten, reshape)
   in_place,      // written over a dying input
-  concat_slice,  // written straight into its slice of a concat output
+  // owned a storage that was then placed in a slice of a concat output (the other tensors
+  // in that storage keep their own Storage)
+  concat_slice,
 };
 std::string_view to_string(Storage s);
 
