@@ -1,5 +1,6 @@
 #include "json_reader.h"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 
@@ -203,18 +204,22 @@ bool JsonReader::next_element() {
   return true;
 }
 
+// Bytes that end the fast path of a string: the closing quote, a backslash, control
+// characters and non-ASCII bytes (which need UTF-8 checking).
+constexpr std::array<bool, 256> kStringStop = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = c == '"' || c == '\\' || c < 0x20 || c >= 0x80;
+  return t;
+}();
+
 std::string_view JsonReader::read_string_raw() {
   // p_ at the opening quote
   const char* start = ++p_;
-  while (p_ < end_) {
-    auto c = static_cast<unsigned char>(*p_);
-    if (c == '"') {
-      std::string_view s(start, static_cast<std::size_t>(p_ - start));
-      ++p_;
-      return s;
-    }
-    if (c == '\\' || c >= 0x80 || c < 0x20) break;
+  while (p_ < end_ && !kStringStop[static_cast<unsigned char>(*p_)]) ++p_;
+  if (p_ < end_ && *p_ == '"') {
+    std::string_view s(start, static_cast<std::size_t>(p_ - start));
     ++p_;
+    return s;
   }
   // slow path: escapes, non-ASCII or an error
   scratch_.assign(start, static_cast<std::size_t>(p_ - start));

@@ -38,6 +38,11 @@ class JsonReader {
   // The next string; the view is valid until the next string is read.
   std::string_view string_view();
   std::string string() { return std::string(string_view()); }
+  // True when `s` points into the text being read (a string without escapes): such views stay
+  // valid as long as the text does.
+  bool in_text(std::string_view s) const {
+    return s.data() >= text_.data() && s.data() + s.size() <= text_.data() + text_.size();
+  }
   // An integer in [lo, hi] written without fraction or exponent.
   std::int64_t integer(std::int64_t lo, std::int64_t hi);
   // A finite number in [lo, hi].

@@ -3,7 +3,6 @@
 #include <array>
 #include <charconv>
 #include <limits>
-#include <vector>
 
 #include "plantune/core/error.h"
 #include "text.h"
@@ -13,19 +12,26 @@ namespace {
 
 constexpr std::int64_t kMaxDim = std::numeric_limits<std::int32_t>::max();
 
-std::vector<std::string_view> split(std::string_view s, char sep) {
-  std::vector<std::string_view> parts;
-  std::size_t start = 0;
-  while (true) {
-    std::size_t pos = s.find(sep, start);
-    if (pos == std::string_view::npos) {
-      parts.push_back(s.substr(start));
-      return parts;
+// Up to N parts of `s` separated by `sep` (no allocation); size() beyond N counts the rest.
+template <std::size_t N>
+struct Split {
+  std::array<std::string_view, N> parts{};
+  std::size_t count = 0;
+
+  Split(std::string_view s, char sep) {
+    std::size_t start = 0;
+    while (true) {
+      std::size_t pos = s.find(sep, start);
+      std::string_view part = s.substr(start, pos == std::string_view::npos ? pos : pos - start);
+      if (count < N) parts[count] = part;
+      ++count;
+      if (pos == std::string_view::npos) return;
+      start = pos + 1;
     }
-    parts.push_back(s.substr(start, pos - start));
-    start = pos + 1;
   }
-}
+  std::size_t size() const { return count; }
+  std::string_view operator[](std::size_t i) const { return parts[i]; }
+};
 
 // Reads `field` = "<prefix><v0>x<v1>..." with `count` non-negative decimal values.
 std::array<std::int64_t, 2> parse_field(std::string_view key, std::string_view field,
@@ -33,7 +39,7 @@ std::array<std::int64_t, 2> parse_field(std::string_view key, std::string_view f
   PT_REQUIRE(field.substr(0, prefix.size()) == prefix, parse_error,
              "problem key '" << key << "': expected field '" << prefix << "...', got '" << field
                              << "'");
-  auto values = split(field.substr(prefix.size()), 'x');
+  Split<2> values(field.substr(prefix.size()), 'x');
   PT_REQUIRE(static_cast<int>(values.size()) == count, parse_error,
              "problem key '" << key << "': field '" << field << "' needs " << count
                              << (count == 1 ? " value" : " values separated by 'x'"));
@@ -53,21 +59,24 @@ std::array<std::int64_t, 2> parse_field(std::string_view key, std::string_view f
 }
 
 DType parse_dtype_field(std::string_view key, std::string_view field, std::string_view name) {
-  std::string prefix = detail::cat(name, "=");
-  PT_REQUIRE(field.substr(0, prefix.size()) == prefix, parse_error,
-             "problem key '" << key << "': expected '" << prefix << "<dtype>', got '" << field
+  PT_REQUIRE(field.size() > name.size() && field.substr(0, name.size()) == name &&
+                 field[name.size()] == '=',
+             parse_error,
+             "problem key '" << key << "': expected '" << name << "=<dtype>', got '" << field
                              << "'");
-  auto t = dtype_from_string(field.substr(prefix.size()));
+  auto t = dtype_from_string(field.substr(name.size() + 1));
   PT_REQUIRE(t.has_value(), parse_error,
              "problem key '" << key << "': unknown dtype in '" << field
                              << "' (fp32, tf32, fp16, bf16, int8, int32)");
   return *t;
 }
 
-void require_range(std::string_view key, const char* what, std::int64_t v, std::int64_t lo) {
+// The key is printed only when the check fails.
+template <typename P>
+void require_range(const P& p, const char* what, std::int64_t v, std::int64_t lo) {
   PT_REQUIRE(v >= lo && v <= kMaxDim, invalid_argument,
-             "problem '" << key << "': " << what << " = " << v << " is outside " << lo << ".."
-                         << kMaxDim);
+             "problem '" << problem_key(p) << "': " << what << " = " << v << " is outside " << lo
+                         << ".." << kMaxDim);
 }
 
 void require_canonical(std::string_view key, const std::string& canonical) {
@@ -90,50 +99,44 @@ std::int64_t ConvProblem::out_w() const {
 }
 
 void ConvProblem::validate() const {
-  std::string key = problem_key(*this);
-  require_range(key, "n", n, 1);
-  require_range(key, "c", c, 1);
-  require_range(key, "h", h, 1);
-  require_range(key, "w", w, 1);
-  require_range(key, "k", k, 1);
-  require_range(key, "r", r, 1);
-  require_range(key, "s", s, 1);
-  require_range(key, "pad_h", pad_h, 0);
-  require_range(key, "pad_w", pad_w, 0);
-  require_range(key, "stride_h", stride_h, 1);
-  require_range(key, "stride_w", stride_w, 1);
-  require_range(key, "dilation_h", dilation_h, 1);
-  require_range(key, "dilation_w", dilation_w, 1);
-  require_range(key, "groups", groups, 1);
+  require_range(*this, "n", n, 1);
+  require_range(*this, "c", c, 1);
+  require_range(*this, "h", h, 1);
+  require_range(*this, "w", w, 1);
+  require_range(*this, "k", k, 1);
+  require_range(*this, "r", r, 1);
+  require_range(*this, "s", s, 1);
+  require_range(*this, "pad_h", pad_h, 0);
+  require_range(*this, "pad_w", pad_w, 0);
+  require_range(*this, "stride_h", stride_h, 1);
+  require_range(*this, "stride_w", stride_w, 1);
+  require_range(*this, "dilation_h", dilation_h, 1);
+  require_range(*this, "dilation_w", dilation_w, 1);
+  require_range(*this, "groups", groups, 1);
   PT_REQUIRE(c % groups == 0 && k % groups == 0, invalid_argument,
-             "problem '" << key << "': groups = " << groups << " must divide c = " << c
-                         << " and k = " << k);
+             "problem '" << problem_key(*this) << "': groups = " << groups
+                         << " must divide c = " << c << " and k = " << k);
   // Every term fits in int64 since each factor is below 2^31.
   PT_REQUIRE(h + 2 * pad_h >= dilation_h * (r - 1) + 1 && w + 2 * pad_w >= dilation_w * (s - 1) + 1,
              invalid_argument,
-             "problem '" << key << "': the dilated filter is larger than the padded input");
+             "problem '" << problem_key(*this)
+                         << "': the dilated filter is larger than the padded input");
 }
 
 void GemmProblem::validate() const {
-  std::string key = problem_key(*this);
-  require_range(key, "m", m, 1);
-  require_range(key, "n", n, 1);
-  require_range(key, "k", k, 1);
+  require_range(*this, "m", m, 1);
+  require_range(*this, "n", n, 1);
+  require_range(*this, "k", k, 1);
 }
 
 std::string problem_key(const ConvProblem& p) {
-  std::string s = "conv2d n";
-  auto num = [&s](std::int64_t v) { s += std::to_string(v); };
-  num(p.n); s += "_c"; num(p.c); s += "_h"; num(p.h); s += "_w"; num(p.w);
-  s += "_k"; num(p.k); s += "_r"; num(p.r); s += "_s"; num(p.s);
-  s += "_p"; num(p.pad_h); s += 'x'; num(p.pad_w);
-  s += "_u"; num(p.stride_h); s += 'x'; num(p.stride_w);
-  s += "_d"; num(p.dilation_h); s += 'x'; num(p.dilation_w);
-  s += "_g"; num(p.groups);
-  s += " x="; s += to_string(p.x_dtype);
-  s += " w="; s += to_string(p.w_dtype);
-  s += " y="; s += to_string(p.y_dtype);
-  s += " acc="; s += to_string(p.compute);
+  std::string s;
+  s.reserve(96);
+  detail::append(s, "conv2d n", p.n, "_c", p.c, "_h", p.h, "_w", p.w, "_k", p.k, "_r", p.r, "_s",
+                   p.s, "_p", p.pad_h, "x", p.pad_w, "_u", p.stride_h, "x", p.stride_w, "_d",
+                   p.dilation_h, "x", p.dilation_w, "_g", p.groups, " x=", to_string(p.x_dtype),
+                   " w=", to_string(p.w_dtype), " y=", to_string(p.y_dtype), " acc=",
+                   to_string(p.compute));
   return s;
 }
 
@@ -161,12 +164,12 @@ std::string_view geometry_of_key(std::string_view key) {
 }
 
 ConvProblem parse_conv_key(std::string_view key) {
-  auto tokens = split(key, ' ');
+  Split<6> tokens(key, ' ');
   PT_REQUIRE(tokens.size() == 6 && tokens[0] == "conv2d", parse_error,
              "problem key '" << key
                              << "' is not a conv2d key (expected 'conv2d n.._c.._h.._w.._k.._r.._"
                                 "s.._p.x._u.x._d.x._g.. x=.. w=.. y=.. acc=..')");
-  auto f = split(tokens[1], '_');
+  Split<11> f(tokens[1], '_');
   PT_REQUIRE(f.size() == 11, parse_error,
              "problem key '" << key << "': geometry '" << tokens[1]
                              << "' needs 11 fields n_c_h_w_k_r_s_p_u_d_g");
@@ -199,12 +202,12 @@ ConvProblem parse_conv_key(std::string_view key) {
 }
 
 GemmProblem parse_gemm_key(std::string_view key) {
-  auto tokens = split(key, ' ');
+  Split<8> tokens(key, ' ');
   PT_REQUIRE(tokens.size() == 8 && tokens[0] == "gemm", parse_error,
              "problem key '" << key
                              << "' is not a gemm key (expected 'gemm m.._n.._k.._ta._tb. a=.. b=.. "
                                 "d=.. acc=.. bias=. act=..')");
-  auto f = split(tokens[1], '_');
+  Split<5> f(tokens[1], '_');
   PT_REQUIRE(f.size() == 5, parse_error,
              "problem key '" << key << "': geometry '" << tokens[1]
                              << "' needs 5 fields m_n_k_ta_tb");

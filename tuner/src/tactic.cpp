@@ -174,7 +174,9 @@ std::string tactic_id(const TacticConfig& t) {
     return s;
   }
   if (const auto* g = std::get_if<GraphEngineTactic>(&t)) {
-    std::string s = detail::cat("graph/eng", g->engine_id);
+    std::string s;
+    s.reserve(64);
+    detail::append(s, "graph/eng", g->engine_id);
     for (std::size_t i = 0; i < g->knobs.size(); ++i) {
       s += i == 0 ? '/' : ',';
       std::string_view name = g->knobs[i].name;

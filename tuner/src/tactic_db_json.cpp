@@ -147,7 +147,8 @@ Provenance read_provenance(JsonReader& r) {
 
 VariantResult read_variant(JsonReader& r) {
   VariantResult v;
-  std::optional<std::string> winner;
+  std::optional<std::string_view> winner;
+  std::string winner_storage;  // when the name had escapes (not a view into the text)
   Members m(r, kVariantMembers);
   r.begin_object();
   std::string_view key;
@@ -167,7 +168,10 @@ VariantResult read_variant(JsonReader& r) {
       }
       case 5: v.reverify_reason = r.string(); break;
       case 6:
-        if (!r.null_if_present()) winner = r.string();
+        if (!r.null_if_present()) {
+          winner = r.string_view();
+          if (!r.in_text(*winner)) winner = winner_storage = std::string(*winner);
+        }
         break;
       case 7: v.provenance = read_provenance(r); break;
       default:
@@ -292,7 +296,8 @@ TacticDb tactic_db_from_json(std::string_view text, const std::string& source) {
         while (r.next_element()) {
           Entry e = read_entry(r);
           std::string k = e.key;
-          if (!db.entries_.try_emplace(k, std::move(e)).second) {
+          // try_emplace leaves k alone when the key exists, so k still names it below.
+          if (!db.entries_.try_emplace(std::move(k), std::move(e)).second) {
             r.fail(detail::cat("entry key '", k, "' appears twice"));
           }
         }

@@ -1,7 +1,8 @@
 #pragma once
-// cat(): builds a string by appending its parts left to right (strings, string views, C
-// strings, chars, integers). Used instead of `"literal" + std::string(...)`, which GCC 12 at -O3
+// cat() builds a string by appending its parts left to right (strings, string views, C
+// strings, chars, integers); append() appends them to an existing string. Used instead of `"literal" + std::string(...)`, which GCC 12 at -O3
 // flags with a false -Wrestrict.
+#include <charconv>
 #include <concepts>
 #include <string>
 #include <string_view>
@@ -13,13 +14,21 @@ inline void append_part(std::string& s, char c) { s += c; }
 template <std::integral T>
   requires(!std::same_as<T, char> && !std::same_as<T, bool>)
 void append_part(std::string& s, T v) {
-  s += std::to_string(v);
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, r.ptr);
+}
+
+// Appends the parts to `s`.
+template <class... Parts>
+void append(std::string& s, const Parts&... parts) {
+  (append_part(s, parts), ...);
 }
 
 template <class... Parts>
 std::string cat(const Parts&... parts) {
   std::string s;
-  (append_part(s, parts), ...);
+  append(s, parts...);
   return s;
 }
 
