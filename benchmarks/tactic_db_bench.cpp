@@ -1,0 +1,96 @@
+// Loading a 10,000-entry tactic database (target: <= 50 ms): read the file, parse and check
+// it, apply the environment check. Also lookups into the loaded database. CPU only.
+//
+// Each entry is a conv problem with `variants` variants (nhwc/fp16, nchw/fp16, nhwc/tf32,
+// nchw/tf32), each holding `ok` timed candidates (graph-API engines with two knobs and notes,
+// every third a legacy algorithm) and `failed` not_supported ones: tests/tuner/sample_db.h.
+//   tactic_db_bench --benchmark_out=results/tactic_db_bench.json --benchmark_out_format=json
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <tuple>
+
+#include "plantune/tuner/tactic_db_json.h"
+#include "plantune/tuner/tactic_db_store.h"
+#include "tuner/sample_db.h"
+
+namespace {
+
+using namespace plantune::tuner;
+
+constexpr std::int64_t kEntries = 10'000;
+
+// Database files by composition, written once per process into the temporary directory and
+// removed at exit.
+std::map<std::tuple<int, int, int>, std::string> g_files;
+
+const std::string& db_file(int variants, int ok, int failed) {
+  auto key = std::make_tuple(variants, ok, failed);
+  auto it = g_files.find(key);
+  if (it != g_files.end()) return it->second;
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("plantune_tactic_db_bench_" + std::to_string(::getpid()) + "_" +
+                       std::to_string(variants) + "_" + std::to_string(ok) + "_" +
+                       std::to_string(failed) + ".json"))
+                         .string();
+  save_tactic_db(testing::database(kEntries, variants, ok, failed), path, SaveMode::replace);
+  return g_files.emplace(key, path).first->second;
+}
+
+void BM_LoadTacticDb(benchmark::State& state) {
+  const int variants = static_cast<int>(state.range(0)), ok = static_cast<int>(state.range(1)),
+            failed = static_cast<int>(state.range(2));
+  const std::string& path = db_file(variants, ok, failed);
+  const auto bytes = static_cast<std::int64_t>(std::filesystem::file_size(path));
+  const Environment env = testing::h200_env();
+  for (auto _ : state) {
+    LoadResult r = load_tactic_db(path, &env);
+    if (r.db.size() != static_cast<std::size_t>(kEntries)) state.SkipWithError("entries lost");
+    benchmark::DoNotOptimize(r);
+  }
+  state.SetItemsProcessed(state.iterations() * kEntries);
+  state.SetBytesProcessed(state.iterations() * bytes);
+  state.counters["file_MB"] = static_cast<double>(bytes) / 1e6;
+  state.counters["candidates"] = static_cast<double>(kEntries * variants * (ok + failed));
+}
+
+void BM_LookupTacticDb(benchmark::State& state) {
+  const TacticDb db = load_tactic_db(db_file(2, 3, 2)).db;
+  std::vector<std::string> keys;
+  for (std::int64_t i = 0; i < kEntries; ++i) keys.push_back(testing::entry(i, 1).key);
+  const Variant v{plantune::Layout::nhwc, Precision::fp16, 0, 0};
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto c = db.lookup(keys[i++ % keys.size()], v);
+    benchmark::DoNotOptimize(c);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+// ArgNames: variants per entry, ok candidates per variant, failed candidates per variant.
+BENCHMARK(BM_LoadTacticDb)
+    ->ArgNames({"variants", "ok", "failed"})
+    ->Args({1, 1, 0})
+    ->Args({2, 3, 2})
+    ->Args({4, 3, 2})
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(2.0);
+BENCHMARK(BM_LookupTacticDb);
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  std::error_code ec;
+  for (const auto& [key, path] : g_files) {
+    std::filesystem::remove(path, ec);
+    std::filesystem::remove(path + ".lock", ec);
+  }
+  return 0;
+}
