@@ -3,7 +3,8 @@
 //
 // Public functions report failure by throwing plantune::Error (a std::runtime_error) that carries
 // an ErrorCode and a message saying what failed, on what input, and where (`expr at file:line`).
-// Destructors never throw: RAII types only log a failed release (PT_LOG_ON_ERROR).
+// Destructors never throw: RAII types only log a failed release (PT_CUDA_LOG, PT_CUDNN_LOG,
+// PT_CUBLAS_LOG in cuda_check.h).
 // Outcomes that are expected during search (cuDNN "not supported", a workspace over the limit)
 // are not errors: the tuner records them as tactic outcomes and does not throw.
 //
