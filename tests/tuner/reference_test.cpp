@@ -33,7 +33,7 @@ plantune::testing::ConvShape cpu_shape(const ConvProblem& p) {
 }
 
 TEST(Reference, DefaultTolerancesPerPrecision) {
-  EXPECT_EQ(default_tolerance(Precision::fp32), 1e-5);
+  EXPECT_EQ(default_tolerance(Precision::fp32), 5e-5);
   EXPECT_EQ(default_tolerance(Precision::tf32), 2e-3);
   EXPECT_EQ(default_tolerance(Precision::fp16), 1e-2);
   EXPECT_EQ(default_tolerance(Precision::bf16), 1e-2);

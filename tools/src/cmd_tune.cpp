@@ -94,35 +94,35 @@ int cmd_tune(const Args& args) {
               "(cuDNN legacy algorithms and graph-API engines x knobs, validated, then timed) "
               "and store the winners in a tactic database");
   p.positional("model", "built-in model name or network JSON file");
-  p.option("db", "FILE", "tactic database (read first, written back merged)");
-  p.option("batch", "N", "batch size (default: the model's, 1 for built-ins)");
-  p.option("precision", "LIST", "run precisions, comma separated: fp32,tf32,fp16,bf16", "fp16");
-  p.option("layouts", "LIST", "layouts, comma separated: nchw,nhwc", "nchw,nhwc");
-  p.option("workspace-limit", "BYTES", "largest workspace a tactic may use",
+  p.option("--db", "FILE", "tactic database (read first, written back merged)");
+  p.option("--batch", "N", "batch size (default: the model's, 1 for built-ins)");
+  p.option("--precision", "LIST", "run precisions, comma separated: fp32,tf32,fp16,bf16", "fp16");
+  p.option("--layouts", "LIST", "layouts, comma separated: nchw,nhwc", "nchw,nhwc");
+  p.option("--workspace-limit", "BYTES", "largest workspace a tactic may use",
            std::to_string(kDefaultWorkspaceLimit));
-  p.option("budget-seconds", "S", "time budget for the whole run, 0 for none", "0");
-  p.option("max-configs-per-engine", "N", "knob configurations tried per graph engine",
+  p.option("--budget-seconds", "S", "time budget for the whole run, 0 for none", "0");
+  p.option("--max-configs-per-engine", "N", "knob configurations tried per graph engine",
            std::to_string(GraphSourceOptions::kDefaultMaxConfigsPerEngine));
-  p.option("report", "FILE", "also write the per-layer results as JSON");
-  p.flag("no-pad", "do not try variants with C and K padded to multiples of 8");
-  p.flag("retune", "tune even what the database already has");
+  p.option("--report", "FILE", "also write the per-layer results as JSON");
+  p.flag("--no-pad", "do not try variants with C and K padded to multiples of 8");
+  p.flag("--retune", "tune even what the database already has");
   if (!p.parse(args)) return 0;
-  if (!p.has("db")) throw UsageError("--db FILE is required");
+  if (!p.has("--db")) throw UsageError("--db FILE is required");
 
-  const std::string db_path = p.get("db");
-  const auto precisions = parse_precisions(p.get("precision"));
-  const auto layouts = parse_layouts(p.get("layouts"));
-  const std::int64_t ws_limit = p.get_int("workspace-limit");
+  const std::string db_path = p.get("--db");
+  const auto precisions = parse_precisions(p.get("--precision"));
+  const auto layouts = parse_layouts(p.get("--layouts"));
+  const std::int64_t ws_limit = p.get_int("--workspace-limit");
   if (ws_limit < 0) throw UsageError("--workspace-limit must be >= 0");
-  const double budget = p.get_double("budget-seconds");
+  const double budget = p.get_double("--budget-seconds");
   if (budget < 0) throw UsageError("--budget-seconds must be >= 0");
-  const std::int64_t max_cfg = p.get_int("max-configs-per-engine");
+  const std::int64_t max_cfg = p.get_int("--max-configs-per-engine");
   if (max_cfg < 1) throw UsageError("--max-configs-per-engine must be >= 1");
 
   models::ModelOptions mo;
   std::optional<std::int64_t> batch;
-  if (p.has("batch")) {
-    batch = p.get_int("batch");
+  if (p.has("--batch")) {
+    batch = p.get_int("--batch");
     if (*batch <= 0) throw UsageError("--batch must be > 0");
     mo.batch = *batch;
   }
@@ -148,7 +148,7 @@ int cmd_tune(const Args& args) {
   TuneOptions o;
   o.workspace_limit = ws_limit;
   o.graph_options.max_configs_per_engine = static_cast<int>(max_cfg);
-  o.use_db = !p.has("retune");
+  o.use_db = !p.has("--retune");
   o.command = command;
   o.commit = current_commit();
 
@@ -184,7 +184,7 @@ int cmd_tune(const Args& args) {
   for (layer = 0; layer < n; ++layer) {
     const std::string& key = keys[static_cast<std::size_t>(layer)];
     const ConvProblem prob = parse_conv_key(key);
-    const auto variants = conv_variants(prob, layouts, precisions, !p.has("no-pad"));
+    const auto variants = conv_variants(prob, layouts, precisions, !p.has("--no-pad"));
     if (budget > 0) {
       const double used =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -210,6 +210,11 @@ int cmd_tune(const Args& args) {
                             {"variant", vname},
                             {"from_db", vt.from_db},
                             {"tuning_seconds", vt.seconds},
+                            {"enumerate_seconds", vt.enumerate_seconds},
+                            {"validate_seconds", vt.validate_seconds},
+                            {"time_seconds", vt.time_seconds},
+                            {"validated", vt.tactics_validated},
+                            {"timed", vt.tactics_timed},
                             {"samples", vt.samples},
                             {"candidates", vt.result.candidates.size()},
                             {"ok", ok}};
@@ -259,7 +264,7 @@ int cmd_tune(const Args& args) {
   std::cout << "tuning took " << fixed(total, 1) << " s, " << samples << " timed runs; database "
             << db_path << " holds " << db.size() << " problems\n";
 
-  if (p.has("report")) {
+  if (p.has("--report")) {
     nlohmann::json doc = {{"model", p.get("model")},
                           {"batch", batch ? *batch : mo.batch},
                           {"environment", env.describe()},
@@ -268,8 +273,8 @@ int cmd_tune(const Args& args) {
                           {"tuning_seconds", total},
                           {"timed_runs", samples},
                           {"rows", report}};
-    std::ofstream f(p.get("report"));
-    if (!f) throw Error(ErrorCode::io_error, "cannot write " + p.get("report"));
+    std::ofstream f(p.get("--report"));
+    if (!f) throw Error(ErrorCode::io_error, "cannot write " + p.get("--report"));
     f << doc.dump(2) << "\n";
   }
   return 0;

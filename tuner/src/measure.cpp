@@ -50,7 +50,7 @@ TimingStats Measurer::measure(const EnqueueFn& run, int slot_count, bool cold_l2
   while (warm < o.warmup_max_runs && (warm < o.warmup_min_runs || ms_since(w0) < o.warmup_ms)) {
     const auto h0 = Clock::now();
     run(next_slot(), stream_);
-    host_us = std::max(host_us, ms_since(h0) * 1000.0);
+    host_us = ms_since(h0) * 1000.0;  // the last run's: the first ones load modules
     PT_CUDA_CHECK_MSG(cudaStreamSynchronize(stream_), "warm-up run " << warm);
     ++warm;
   }
@@ -106,17 +106,19 @@ void successive_halving(Measurer& m, std::vector<Contender>& cs, int slot_count,
   }
   const int finalists = std::max(1, h.finalists);
   int runs = std::max(1, h.first_round_runs);
-  while (static_cast<int>(active.size()) > finalists) {
-    MeasureOptions round;
-    round.warmup_ms = h.round_warmup_ms;
-    round.warmup_min_runs = 1;
-    round.min_runs = runs;
-    round.max_runs = runs;
-    round.target_spread = 0;
-    round.budget_ms = final_options.budget_ms;
-    round.batch = final_options.batch;
-    for (Contender* c : active) time_one(*c, round);
-    // Drop failures, then keep the faster part.
+  for (int round = 0; static_cast<int>(active.size()) > finalists && round < h.max_rounds;
+       ++round) {
+    MeasureOptions o;
+    o.warmup_ms = h.round_warmup_ms;
+    o.warmup_min_runs = 1;
+    o.min_runs = runs;
+    o.max_runs = runs;
+    o.target_spread = 0;
+    o.budget_ms = final_options.budget_ms;
+    o.batch = final_options.batch;
+    for (Contender* c : active) time_one(*c, o);
+    // Drop failures, then keep the faster part: at most keep_fraction of them, never one
+    // slower than drop_above x the best, but everything within keep_within of the best.
     std::erase_if(active, [](const Contender* c) { return !c->stats.has_value(); });
     std::stable_sort(active.begin(), active.end(), [](const Contender* a, const Contender* b) {
       return a->stats->median_ms < b->stats->median_ms;
@@ -124,20 +126,17 @@ void successive_halving(Measurer& m, std::vector<Contender>& cs, int slot_count,
     if (active.empty()) break;
     const double best = active.front()->stats->median_ms;
     const auto n = static_cast<int>(active.size());
-    int keep = std::max(finalists, static_cast<int>(std::ceil(n * h.keep_fraction)));
-    while (keep < n && active[static_cast<std::size_t>(keep)]->stats->median_ms <= best * h.keep_within) {
-      ++keep;
-    }
-    const bool out_of_time = Clock::now() >= deadline;
-    if (out_of_time) keep = std::min(keep, finalists);
-    if (keep >= n && !out_of_time) {
-      // Nothing would be dropped (all within keep_within): go straight to the final.
-      break;
-    }
+    auto median = [&](int i) { return active[static_cast<std::size_t>(i)]->stats->median_ms; };
+    int keep = std::min(n, static_cast<int>(std::ceil(n * h.keep_fraction)));
+    while (keep > 1 && median(keep - 1) > best * h.drop_above) --keep;
+    while (keep < n && median(keep) <= best * h.keep_within) ++keep;
+    keep = std::max(keep, std::min(n, finalists));
     active.resize(static_cast<std::size_t>(keep));
-    if (out_of_time) break;
+    if (Clock::now() >= deadline) break;
     runs *= 2;
   }
+  // The finalists: the fastest of the last round (ties beyond `finalists` are not timed again).
+  if (static_cast<int>(active.size()) > finalists) active.resize(static_cast<std::size_t>(finalists));
   for (Contender* c : active) c->finalist = true;
   for (Contender& c : cs) {
     if (c.pinned) c.finalist = true;

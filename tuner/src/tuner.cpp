@@ -291,6 +291,8 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   }
   if (o.tactic_hook) o.tactic_hook(ctx, prepared);
   std::vector<Trial> trials = to_trials(std::move(prepared));
+  vt.enumerate_seconds = seconds_since(t0);
+  const auto t_validate = Clock::now();
   vt.tactics_total = static_cast<int>(trials.size());
   progress.tactics_total = vt.tactics_total;
 
@@ -325,8 +327,11 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
     break;
   }
 
+  vt.validate_seconds = seconds_since(t_validate);
   report("timing");
+  const auto t_time = Clock::now();
   time_trials(trials, wl, measurer_, o, /*halving=*/true, deadline);
+  vt.time_seconds = seconds_since(t_time);
   for (const Trial& t : trials) vt.tactics_timed += t.cand.timing ? 1 : 0;
 
   std::vector<Candidate> cands;

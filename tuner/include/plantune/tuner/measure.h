@@ -77,20 +77,25 @@ class Measurer {
   std::int64_t samples_ = 0, warmups_ = 0;
 };
 
-// Successive halving: every contender is timed briefly, the slower half (except those within
-// keep_within of the best) stops, the rest are timed with twice the runs, until at most
-// `finalists` remain; those, and every pinned contender, then get the full protocol.
+// Successive halving: every contender is timed briefly; the slower half stops (and anything
+// slower than drop_above x the best; anything within keep_within of it stays); the rest are
+// timed again with twice the runs, for at most max_rounds rounds; then the `finalists` fastest,
+// and every pinned contender, get the full protocol.
 struct HalvingOptions {
   static constexpr int kDefaultFirstRoundRuns = 5;
   static constexpr double kDefaultKeepFraction = 0.5;
   static constexpr double kDefaultKeepWithin = 1.03;  // of the best median
+  static constexpr double kDefaultDropAbove = 1.3;    // x the best median: clearly slow
   static constexpr int kDefaultFinalists = 3;
+  static constexpr int kDefaultMaxRounds = 4;
   static constexpr double kDefaultRoundWarmupMs = 0.5;
 
   int first_round_runs = kDefaultFirstRoundRuns;
   double keep_fraction = kDefaultKeepFraction;
   double keep_within = kDefaultKeepWithin;
+  double drop_above = kDefaultDropAbove;
   int finalists = kDefaultFinalists;
+  int max_rounds = kDefaultMaxRounds;
   double round_warmup_ms = kDefaultRoundWarmupMs;
 };
 

@@ -73,7 +73,8 @@ struct VariantTuning {
   std::optional<Candidate> heuristic_a;
   int tactics_total = 0, tactics_validated = 0, tactics_timed = 0;
   std::int64_t samples = 0;  // timed runs (0 when from the database)
-  double seconds = 0;
+  double seconds = 0;        // all of it, and its phases: listing the tactics, preparing
+  double enumerate_seconds = 0, validate_seconds = 0, time_seconds = 0;  // + validating, timing
   std::vector<std::string> notes;
 
   const Candidate* winner() const { return result.winner(); }
