@@ -166,5 +166,35 @@ TEST(TacticDbSchemaSamples, Write) {
   EXPECT_EQ(written, schema_invalid.size());
 }
 
+// Databases for the `plantune db` tests (tests/tuner/CMakeLists.txt): A is the small database;
+// B re-measured its nhwc/fp16 variant (engine 31 now wins) and has one more entry; h100 is A
+// measured on another GPU; keys.txt names A's GEMM and one key no database has.
+TEST(TacticDbCliSamples, Write) {
+  const std::string dir = TUNER_TEST_OUT_DIR;
+  TacticDb a = testing::small_db();
+  TacticDb b(testing::h200_env());
+  ConvProblem conv = std::get<ConvProblem>(a.sorted_entries()[0]->problem);
+  VariantResult v;
+  v.variant = {Layout::nhwc, Precision::fp16, 0, 0};
+  v.provenance = testing::provenance("2026-11-23T09:00:00Z");
+  v.candidates.push_back(testing::ok_candidate(testing::graph_tactic(31, 4), 0.0302));
+  v.candidates.push_back(testing::ok_candidate(testing::graph_tactic(28, 2), 0.0355, 200, 0.01));
+  rank_candidates(v.candidates);
+  b.insert(conv, v);
+  b.insert(testing::entry(5));
+  Environment other = testing::h200_env();
+  other.gpu_name = "NVIDIA H100 80GB HBM3";
+  TacticDb h100(other);
+  for (const Entry* e : a.sorted_entries()) h100.insert(*e);
+  write_text(dir + "/cli_a.json", tactic_db_to_json(a));
+  write_text(dir + "/cli_b.json", tactic_db_to_json(b));
+  write_text(dir + "/cli_h100.json", tactic_db_to_json(h100));
+  write_text(dir + "/cli_keys.txt",
+             a.sorted_entries()[1]->key + "\nconv2d n1_c1_h1_w1_k1_r1_s1_p0x0_u1x1_d1x1_g1 "
+                                          "x=fp32 w=fp32 y=fp32 acc=fp32\n");
+  write_text(dir + "/cli_corrupt.json", tactic_db_to_json(a).substr(0, 300));
+  EXPECT_EQ(tactic_db_from_json(read_text(dir + "/cli_b.json")).size(), 2u);
+}
+
 }  // namespace
 }  // namespace plantune::tuner

@@ -24,6 +24,7 @@ constexpr Command kCommands[] = {
     {"graph", plantune::cli::cmd_graph, "print the layer table of a model or network JSON file"},
     {"plan", plantune::cli::cmd_plan, "plan activation memory for a model, network or CSV problem"},
     {"tune", plantune::cli::cmd_tune, "tune a model's convolutions on this GPU into a tactic database"},
+    {"db", plantune::cli::cmd_db, "show, merge, verify or export tactic databases"},
 };
 
 void print_usage(std::FILE* f) {
