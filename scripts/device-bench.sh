@@ -8,12 +8,15 @@
 #      geometric-mean summary;
 #   4. provenance (date, commit, GPU, driver, cuDNN, commands) in results/tuner/provenance.txt.
 # Environment: BUILD_DIR (default build-device), OUT (default ./out),
-#   TUNE_BUDGET_S (default 240: budget of step 1), BENCH_ORACLE=1 (add the oracle re-timing).
+#   TUNE_BUDGET_S (default 240: budget of step 1), TUNE_LAYOUTS (default nhwc,nchw),
+#   BENCH_ORACLE=1 (add the oracle re-timing), BENCH_MIN_TIME (default 0.05s per benchmark).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
 TUNE_BUDGET_S=${TUNE_BUDGET_S:-240}
+TUNE_LAYOUTS=${TUNE_LAYOUTS:-nhwc,nchw}
+BENCH_MIN_TIME=${BENCH_MIN_TIME:-0.05s}
 RES=results/tuner
 mkdir -p "$RES" "$OUT"
 export PLANTUNE_COMMIT=${PLANTUNE_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
@@ -31,7 +34,7 @@ prov="$RES/provenance.txt"
 
 db="$RES/resnet50_b32.db.json"
 rm -f "$db" "$db.lock"
-cmd=("$plantune" tune resnet50 --batch 32 --precision fp16 --layouts nhwc,nchw --db "$db"
+cmd=("$plantune" tune resnet50 --batch 32 --precision fp16 --layouts "$TUNE_LAYOUTS" --db "$db"
      --budget-seconds "$TUNE_BUDGET_S" --report "$RES/resnet50_b32_fp16.report.json")
 echo "command (cold): ${cmd[*]}" >>"$prov"
 start=$(date +%s%N)
@@ -39,14 +42,14 @@ start=$(date +%s%N)
 echo "cold tuning wall time: $(( ($(date +%s%N) - start) / 1000000 )) ms" | tee -a "$prov"
 cat "$RES/resnet50_b32_fp16.table.txt"
 
-warm=("$plantune" tune resnet50 --batch 32 --precision fp16 --layouts nhwc,nchw --db "$db")
+warm=("$plantune" tune resnet50 --batch 32 --precision fp16 --layouts "$TUNE_LAYOUTS" --db "$db")
 echo "command (warm): ${warm[*]}" >>"$prov"
 start=$(date +%s%N)
 "${warm[@]}" >"$OUT/tune_warm.txt" 2>"$OUT/tune_warm.stderr" || status=1
 echo "warm rerun wall time: $(( ($(date +%s%N) - start) / 1000000 )) ms; $(grep 'timed runs' "$OUT/tune_warm.txt")" | tee -a "$prov"
 
 bjson="$RES/tuner_bench_resnet50_b32_fp16_nhwc.json"
-bcmd=("$bench" --tuner_db "$db" --benchmark_min_time=0.05s --benchmark_out="$bjson"
+bcmd=("$bench" --tuner_db "$db" --benchmark_min_time="$BENCH_MIN_TIME" --benchmark_out="$bjson"
       --benchmark_out_format=json)
 if [ "${BENCH_ORACLE:-0}" = "1" ]; then bcmd+=(--tuner_oracle); fi
 echo "command (bench): ${bcmd[*]}" >>"$prov"
