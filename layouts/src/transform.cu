@@ -3,15 +3,18 @@
 //                         read along pixels, written along channels (padding and fold there)
 //   nhwc family -> nchw   to_nchw_kernel: the mirror tile
 //   nhwc <-> nhwc family  regather_kernel: pad/unpad/fold/unfold move runs of channels; each
-//                         block writes a contiguous span of destination pixels
-//   same layout           precision::cast (or a copy)
-// Every kernel converts each element once (precision/convert.cuh), so a dtype cast is fused.
+//                         block writes a contiguous span of destination pixels (modes below)
+//   same layout           precision::cast (or a copy) when it has no padding or fold fill
+// Every kernel converts each element once (precision/convert.cuh), so a dtype cast is fused;
+// same-type moves skip the conversion. Measured on an H100 (fraction of the device-to-device
+// copy bandwidth, tensors >= 64 MB): see benchmarks/layouts_bench.cpp.
 #include "plantune/layouts/transform.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "plantune/core/cuda_check.h"
 #include "plantune/core/error.h"
@@ -30,15 +33,40 @@ using precision::device::zero_value;
 
 constexpr int kThreads = 256;
 
+// Element conversions, chosen on the host: Convert goes through fp32 (with the int8 scales),
+// Copy moves same-type elements untouched (same result, without the arithmetic that would
+// otherwise bound the int8 and fp16 kernels).
 template <typename Tin, typename Tout>
-__device__ __forceinline__ Tout cvt(Tin x, float s_in, float s_out) {
-  return from_float<Tout>(to_float(x, s_in), s_out);
+struct Convert {
+  float s_in, s_out;
+  __device__ __forceinline__ Tout operator()(Tin x) const {
+    return from_float<Tout>(to_float(x, s_in), s_out);
+  }
+};
+
+template <typename T>
+struct Copy {
+  __device__ __forceinline__ T operator()(T x) const { return x; }
+};
+
+// Calls f(converter): Copy for the same type (int8 only when both scales agree), else Convert.
+template <typename Tin, typename Tout, typename F>
+void with_converter(float s_in, float s_out, F&& f) {
+  if constexpr (std::is_same_v<Tin, Tout>) {
+    if (!std::is_same_v<Tin, std::int8_t> || s_in == s_out) {
+      f(Copy<Tin>{});
+      return;
+    }
+  }
+  f(Convert<Tin, Tout>{s_in, s_out});
 }
 
-// Shared-memory row padding of one 4-byte word: column reads then spread over the banks.
+// Shared-memory row padding of one element: a thread reading a tile column touches rows
+// 4/8/16 apart, and an odd pitch (in elements) spreads those rows over the banks (one word of
+// padding would leave fp16 rows 8 apart 4-way and int8 rows 16 apart 8-way in conflict).
 template <typename T>
 __host__ __device__ constexpr int smem_pad() {
-  return sizeof(T) >= 4 ? 1 : static_cast<int>(4 / sizeof(T));
+  return 1;
 }
 
 template <typename T>
@@ -51,6 +79,16 @@ bool aligned16(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 
 unsigned grid_for(std::int64_t work_items) {
   return static_cast<unsigned>(
       std::clamp<std::int64_t>(work_items, 1, std::numeric_limits<std::int32_t>::max()));
+}
+
+// Pixels per tile of the 64-channel configuration: 64 x 4 bytes of the narrower type, so
+// that int8 and fp16 tiles keep as many bytes in flight as fp32 ones, within 32 KB of tile.
+template <typename Tin, typename Tout>
+__host__ __device__ constexpr int big_tile_pixels() {
+  constexpr int narrow = sizeof(Tin) < sizeof(Tout) ? sizeof(Tin) : sizeof(Tout);
+  constexpr int by_bytes = 64 * 4 / narrow;
+  constexpr int by_smem = 32768 / (64 * static_cast<int>(sizeof(Tout)));
+  return by_bytes < by_smem ? by_bytes : by_smem;
 }
 
 // ---- nchw -> nhwc family ---------------------------------------------------------------------
@@ -71,8 +109,8 @@ struct ToNhwcArgs {
   std::int64_t tiles_c, tiles_p, total_tiles;
 };
 
-template <typename Tin, typename Tout, int TC, int TP>
-__global__ void __launch_bounds__(kThreads) to_nhwc_kernel(ToNhwcArgs a) {
+template <typename Tin, typename Tout, typename Cvt, int TC, int TP>
+__global__ void __launch_bounds__(kThreads) to_nhwc_kernel(ToNhwcArgs a, Cvt cvt) {
   constexpr int kPitch = TP + smem_pad<Tout>();
   __shared__ __align__(16) unsigned char smem[TC * kPitch * sizeof(Tout)];
   Tout* tile = reinterpret_cast<Tout*>(smem);
@@ -108,15 +146,15 @@ __global__ void __launch_bounds__(kThreads) to_nhwc_kernel(ToNhwcArgs a) {
           Tin v[VL];
           load_vec(in, v);
 #pragma unroll
-          for (int k = 0; k < VL; ++k) out[k] = cvt<Tin, Tout>(v[k], a.src_scale, a.dst_scale);
+          for (int k = 0; k < VL; ++k) out[k] = cvt(v[k]);
         } else {
 #pragma unroll
           for (int k = 0; k < VL; ++k) {
-            out[k] = p + k < a.pixels ? cvt<Tin, Tout>(in[k], a.src_scale, a.dst_scale) : zero;
+            out[k] = p + k < a.pixels ? cvt(in[k]) : zero;
           }
         }
       }
-    } else {
+    } else if constexpr (TP <= kThreads) {  // (the dispatch folds with TP <= kThreads only)
       // destination pixel (h', w'), channel (dy*2 + dx)*C + c <- source (c, 2h'+dy, 2w'+dx)
       static_assert(kThreads % TP == 0, "threads cover whole tile rows");
       const int col = tid % TP;
@@ -131,7 +169,7 @@ __global__ void __launch_bounds__(kThreads) to_nhwc_kernel(ToNhwcArgs a) {
         const std::int64_t h = 2 * hq + (block >> 1), w = 2 * wq + (block & 1);
         const bool ok = p_ok && block < 4 && h < a.h && w < a.w;
         tile[row * kPitch + col] =
-            ok ? cvt<Tin, Tout>(src[((n * a.c + c) * a.h + h) * a.w + w], a.src_scale, a.dst_scale)
+            ok ? cvt(src[((n * a.c + c) * a.h + h) * a.w + w])
                : zero;
       }
     }
@@ -174,7 +212,9 @@ void launch_to_nhwc(ToNhwcArgs a, cudaStream_t stream) {
   a.vec_load = a.vec_load && a.pixels % vec_elems<Tin>(TP) == 0;
   a.vec_store = a.vec_store && a.cs % vec_elems<Tout>(TC) == 0;
   a.total_tiles = a.total_tiles * a.tiles_c * a.tiles_p;  // total_tiles held N on entry
-  to_nhwc_kernel<Tin, Tout, TC, TP><<<grid_for(a.total_tiles), kThreads, 0, stream>>>(a);
+  with_converter<Tin, Tout>(a.src_scale, a.dst_scale, [&](auto cvt) {
+    to_nhwc_kernel<Tin, Tout, decltype(cvt), TC, TP><<<grid_for(a.total_tiles), kThreads, 0, stream>>>(a, cvt);
+  });
 }
 
 // ---- nhwc family -> nchw ---------------------------------------------------------------------
@@ -194,8 +234,8 @@ struct ToNchwArgs {
   std::int64_t tiles_c, tiles_q, total_tiles;
 };
 
-template <typename Tin, typename Tout, int TC, int TP>
-__global__ void __launch_bounds__(kThreads) to_nchw_kernel(ToNchwArgs a) {
+template <typename Tin, typename Tout, typename Cvt, int TC, int TP>
+__global__ void __launch_bounds__(kThreads) to_nchw_kernel(ToNchwArgs a, Cvt cvt) {
   constexpr int kPitch = TC + smem_pad<Tout>();
   __shared__ __align__(16) unsigned char smem[TP * kPitch * sizeof(Tout)];
   Tout* tile = reinterpret_cast<Tout*>(smem);
@@ -239,12 +279,12 @@ __global__ void __launch_bounds__(kThreads) to_nchw_kernel(ToNchwArgs a) {
           load_vec(in, v);
 #pragma unroll
           for (int k = 0; k < VL; ++k) {
-            out[k] = c + k < a.c ? cvt<Tin, Tout>(v[k], a.src_scale, a.dst_scale) : zero;
+            out[k] = c + k < a.c ? cvt(v[k]) : zero;
           }
         } else {
 #pragma unroll
           for (int k = 0; k < VL; ++k) {
-            out[k] = c + k < a.c ? cvt<Tin, Tout>(in[k], a.src_scale, a.dst_scale) : zero;
+            out[k] = c + k < a.c ? cvt(in[k]) : zero;
           }
         }
       }
@@ -289,12 +329,26 @@ void launch_to_nchw(ToNchwArgs a, cudaStream_t stream) {
   a.vec_load = a.vec_load && a.cs % VL == 0 && (!a.fold || a.c % VL == 0);
   a.vec_store = a.vec_store && a.hw % vec_elems<Tout>(TP) == 0;
   a.total_tiles = a.total_tiles * a.tiles_c * a.tiles_q;  // total_tiles held N on entry
-  to_nchw_kernel<Tin, Tout, TC, TP><<<grid_for(a.total_tiles), kThreads, 0, stream>>>(a);
+  with_converter<Tin, Tout>(a.src_scale, a.dst_scale, [&](auto cvt) {
+    to_nchw_kernel<Tin, Tout, decltype(cvt), TC, TP><<<grid_for(a.total_tiles), kThreads, 0, stream>>>(a, cvt);
+  });
 }
 
 // ---- nhwc family <-> nhwc family -------------------------------------------------------------
 
 constexpr int kMaxBlockPixels = 256;
+constexpr int kStageBytes = 16384;  // dynamic shared memory of the pixel and span modes
+constexpr int kSpanPixels = 1024;   // span mode: pixels per block (a multiple of 16)
+
+enum class RegatherMode : int {
+  vector,   // C, cs_s, cs_d multiples of V, pointers aligned: V channels per access
+  span,     // neither side folded, small pixels: the block's source pixels are one contiguous
+            // span, read with 16-byte loads into shared memory; the output is assembled from
+            // there and written in 16-byte pieces (channel padding of the RGB stem)
+  pixel,    // small output pixels (cs_d * sizeof(Tout) <= 64): a thread fills a pixel in
+            // shared memory, then the block copies its contiguous output out
+  element,  // anything else: consecutive threads write consecutive elements
+};
 
 struct RegatherArgs {
   const void* src;
@@ -306,10 +360,11 @@ struct RegatherArgs {
   std::int64_t hs_s, ws_s;        // source stored spatial dims
   std::int32_t cs_d;              // destination stored channels
   bool fold_d;
-  std::int64_t hd, wd;            // destination stored spatial dims
+  std::int64_t hd, wd;            // destination stored spatial dims (< 2^30 each)
   std::int64_t total_pixels;      // N * hd * wd
-  std::int32_t pixels_per_block;  // <= kMaxBlockPixels
-  bool vec;                       // C, cs_s, cs_d multiples of V; both pointers aligned
+  std::int32_t pixels_per_block;  // <= kMaxBlockPixels, or kSpanPixels in span mode
+  RegatherMode mode;
+  bool aligned;                   // both pointers 16-byte aligned
   float src_scale, dst_scale;
 };
 
@@ -318,29 +373,98 @@ __host__ __device__ constexpr int regather_vec() {
   return static_cast<int>(16 / (sizeof(Tin) > sizeof(Tout) ? sizeof(Tin) : sizeof(Tout)));
 }
 
-template <typename Tin, typename Tout>
-__global__ void __launch_bounds__(kThreads) regather_kernel(RegatherArgs a) {
+// Copies `bytes` from shared to global memory, in 16-byte pieces when `dst` allows.
+__device__ __forceinline__ void copy_out(unsigned char* dst, const unsigned char* stage, int bytes,
+                                         int tid) {
+  if (reinterpret_cast<std::uintptr_t>(dst) % 16 == 0) {
+    for (int k = tid; k < bytes / 16; k += kThreads) {
+      reinterpret_cast<uint4*>(dst)[k] = reinterpret_cast<const uint4*>(stage)[k];
+    }
+    for (int k = bytes / 16 * 16 + tid; k < bytes; k += kThreads) dst[k] = stage[k];
+  } else {
+    for (int k = tid; k < bytes; k += kThreads) dst[k] = stage[k];
+  }
+}
+
+template <typename Tin, typename Tout, typename Cvt>
+__global__ void __launch_bounds__(kThreads) regather_kernel(RegatherArgs a, Cvt cvt) {
   constexpr int V = regather_vec<Tin, Tout>();
   // source offset of channel 0 of each (destination pixel, fold block); -1: no source pixel
   __shared__ std::int64_t base[kMaxBlockPixels][4];
+  extern __shared__ __align__(16) unsigned char stage_bytes[];
   const Tin* __restrict__ src = static_cast<const Tin*>(a.src);
   Tout* __restrict__ dst = static_cast<Tout*>(a.dst);
   const Tout zero = zero_value<Tout>();
   const int tid = static_cast<int>(threadIdx.x);
   const int blocks = a.fold_d ? 4 : 1;
   const std::int64_t image_pixels = a.hd * a.wd;
+  const auto hd = static_cast<unsigned>(a.hd), wd = static_cast<unsigned>(a.wd);
 
   for (std::int64_t first = static_cast<std::int64_t>(blockIdx.x) * a.pixels_per_block;
        first < a.total_pixels;
        first += static_cast<std::int64_t>(gridDim.x) * a.pixels_per_block) {
     const int np = static_cast<int>(
         a.total_pixels - first < a.pixels_per_block ? a.total_pixels - first : a.pixels_per_block);
+    Tout* out = dst + first * a.cs_d;  // this block's pixels are contiguous in dst
+
+    if (a.mode == RegatherMode::span) {
+      // source pixels [first, first + np) are contiguous too (same pixel order, no fold)
+      Tin* in_stage = reinterpret_cast<Tin*>(stage_bytes);
+      const Tin* in = src + first * a.cs_s;
+      const int in_elems = np * a.cs_s;
+      const int in_bytes = in_elems * static_cast<int>(sizeof(Tin));
+      if (a.aligned && reinterpret_cast<std::uintptr_t>(in) % 16 == 0) {
+        for (int k = tid; k < in_bytes / 16; k += kThreads) {
+          reinterpret_cast<uint4*>(stage_bytes)[k] = __ldg(reinterpret_cast<const uint4*>(in) + k);
+        }
+        for (int k = in_bytes / 16 * 16 / static_cast<int>(sizeof(Tin)) + tid; k < in_elems;
+             k += kThreads) {
+          in_stage[k] = in[k];
+        }
+      } else {
+        for (int k = tid; k < in_elems; k += kThreads) in_stage[k] = in[k];
+      }
+      __syncthreads();
+      // each thread writes chunks of VS consecutive output elements
+      constexpr int VS = static_cast<int>(16 / sizeof(Tout));
+      const int out_elems = np * a.cs_d;
+      const bool vec_out = a.aligned && a.cs_d % VS == 0;
+      const int chunk = vec_out ? VS : 1;
+      for (int e0 = tid * chunk; e0 < out_elems; e0 += kThreads * chunk) {
+        int pix = e0 / a.cs_d;
+        int cd = e0 - pix * a.cs_d;
+        if (vec_out) {
+          Tout v[VS];
+#pragma unroll
+          for (int k = 0; k < VS; ++k) {
+            v[k] = cd < a.c ? cvt(in_stage[pix * a.cs_s + cd]) : zero;
+            if (++cd == a.cs_d) {
+              cd = 0;
+              ++pix;
+            }
+          }
+          store_vec(out + e0, v);
+        } else {
+          out[e0] = cd < a.c ? cvt(in_stage[pix * a.cs_s + cd]) : zero;
+        }
+      }
+      __syncthreads();
+      continue;
+    }
+
+    // (n, h', w') of the block's first pixel in 64-bit; the others step from it in 32-bit.
+    const std::int64_t n0 = first / image_pixels;
+    const std::int64_t pd0 = first - n0 * image_pixels;
+    const auto h0 = static_cast<unsigned>(pd0 / a.wd);
+    const auto w0 = static_cast<unsigned>(pd0 - static_cast<std::int64_t>(h0) * a.wd);
     for (int i = tid; i < np * blocks; i += kThreads) {
-      const int pix = i / blocks, b = i - pix * blocks;
-      const std::int64_t gp = first + pix;
-      const std::int64_t n = gp / image_pixels;
-      const std::int64_t pd = gp - n * image_pixels;
-      const std::int64_t hq = pd / a.wd, wq = pd - (pd / a.wd) * a.wd;
+      const int pix = a.fold_d ? i >> 2 : i, b = a.fold_d ? i & 3 : 0;
+      const unsigned wsum = w0 + static_cast<unsigned>(pix);
+      const unsigned rows = wsum / wd;
+      const unsigned hsum = h0 + rows;
+      const unsigned images = hsum / hd;
+      const std::int64_t n = n0 + images;
+      const std::int64_t hq = hsum - images * hd, wq = wsum - rows * wd;
       const std::int64_t h = a.fold_d ? 2 * hq + (b >> 1) : hq;
       const std::int64_t w = a.fold_d ? 2 * wq + (b & 1) : wq;
       std::int64_t o = -1;
@@ -353,8 +477,7 @@ __global__ void __launch_bounds__(kThreads) regather_kernel(RegatherArgs a) {
     }
     __syncthreads();
 
-    Tout* out = dst + first * a.cs_d;  // this block's pixels are contiguous in dst
-    if (a.vec) {
+    if (a.mode == RegatherMode::vector) {
       const int groups = a.cs_d / V;
       for (int e = tid; e < np * groups; e += kThreads) {
         const int pix = e / groups;
@@ -367,13 +490,31 @@ __global__ void __launch_bounds__(kThreads) regather_kernel(RegatherArgs a) {
           Tin x[V];
           load_vec(src + o + c, x);
 #pragma unroll
-          for (int k = 0; k < V; ++k) v[k] = cvt<Tin, Tout>(x[k], a.src_scale, a.dst_scale);
+          for (int k = 0; k < V; ++k) v[k] = cvt(x[k]);
         } else {
 #pragma unroll
           for (int k = 0; k < V; ++k) v[k] = zero;
         }
         store_vec(out + static_cast<std::int64_t>(pix) * a.cs_d + cd, v);
       }
+    } else if (a.mode == RegatherMode::pixel) {
+      Tout* stage = reinterpret_cast<Tout*>(stage_bytes);
+      for (int pix = tid; pix < np; pix += kThreads) {
+        Tout* st = stage + pix * a.cs_d;
+        int cd = 0;
+        for (int b = 0; b < blocks; ++b, cd += a.c) {
+          const std::int64_t o = base[pix][b];
+          if (o >= 0) {
+            for (int c = 0; c < a.c; ++c) st[cd + c] = cvt(src[o + c]);
+          } else {
+            for (int c = 0; c < a.c; ++c) st[cd + c] = zero;
+          }
+        }
+        for (; cd < a.cs_d; ++cd) st[cd] = zero;
+      }
+      __syncthreads();
+      copy_out(reinterpret_cast<unsigned char*>(out), stage_bytes,
+               np * a.cs_d * static_cast<int>(sizeof(Tout)), tid);
     } else {
       for (int e = tid; e < np * a.cs_d; e += kThreads) {
         const int pix = e / a.cs_d;
@@ -381,7 +522,7 @@ __global__ void __launch_bounds__(kThreads) regather_kernel(RegatherArgs a) {
         const int b = a.fold_d ? cd / a.c : 0;
         const int c = cd - b * a.c;
         const std::int64_t o = (a.fold_d ? b < 4 : c < a.c) ? base[pix][b] : -1;
-        out[e] = o >= 0 ? cvt<Tin, Tout>(src[o + c], a.src_scale, a.dst_scale) : zero;
+        out[e] = o >= 0 ? cvt(src[o + c]) : zero;
       }
     }
     __syncthreads();
@@ -391,13 +532,31 @@ __global__ void __launch_bounds__(kThreads) regather_kernel(RegatherArgs a) {
 template <typename Tin, typename Tout>
 void launch_regather(RegatherArgs a, cudaStream_t stream) {
   constexpr int V = regather_vec<Tin, Tout>();
-  a.vec = a.vec && a.c % V == 0 && a.cs_s % V == 0 && a.cs_d % V == 0;
-  // about 16 elements (or vectors) per thread per block pass
-  const std::int64_t per_pixel = a.vec ? a.cs_d / V : a.cs_d;
-  a.pixels_per_block = static_cast<std::int32_t>(
-      std::clamp<std::int64_t>(kThreads * 16 / std::max<std::int64_t>(per_pixel, 1), 1, kMaxBlockPixels));
+  const std::int64_t in_pixel_bytes = static_cast<std::int64_t>(a.cs_s) * sizeof(Tin);
+  const std::int64_t out_pixel_bytes = static_cast<std::int64_t>(a.cs_d) * sizeof(Tout);
+  std::int64_t per_block = kMaxBlockPixels;
+  int smem = 0;
+  if (a.aligned && a.c % V == 0 && a.cs_s % V == 0 && a.cs_d % V == 0) {
+    a.mode = RegatherMode::vector;  // about 16 vectors per thread per block pass
+    per_block = kThreads * 16 / std::max<std::int64_t>(a.cs_d / V, 1);
+  } else if (!a.fold_s && !a.fold_d && in_pixel_bytes * kSpanPixels <= kStageBytes) {
+    a.mode = RegatherMode::span;
+    per_block = kSpanPixels;
+    smem = kStageBytes;
+  } else if (out_pixel_bytes <= 64) {
+    a.mode = RegatherMode::pixel;
+    per_block = std::min<std::int64_t>(kMaxBlockPixels, kStageBytes / out_pixel_bytes);
+    smem = kStageBytes;
+  } else {
+    a.mode = RegatherMode::element;  // about 16 elements per thread per block pass
+    per_block = kThreads * 16 / a.cs_d;
+  }
+  const std::int64_t cap = a.mode == RegatherMode::span ? kSpanPixels : kMaxBlockPixels;
+  a.pixels_per_block = static_cast<std::int32_t>(std::clamp<std::int64_t>(per_block, 1, cap));
   const std::int64_t blocks = (a.total_pixels + a.pixels_per_block - 1) / a.pixels_per_block;
-  regather_kernel<Tin, Tout><<<grid_for(blocks), kThreads, 0, stream>>>(a);
+  with_converter<Tin, Tout>(a.src_scale, a.dst_scale, [&](auto cvt) {
+    regather_kernel<Tin, Tout, decltype(cvt)><<<grid_for(blocks), kThreads, smem, stream>>>(a, cvt);
+  });
 }
 
 // ---- dispatch --------------------------------------------------------------------------------
@@ -433,7 +592,10 @@ void transform(const TransformDesc& d, const void* src, void* dst, cudaStream_t 
   if (d.src_dtype == DType::int8) check_scale(options.src_scale, "int8 source scale");
   if (d.dst_dtype == DType::int8) check_scale(options.dst_scale, "int8 destination scale");
 
-  if (d.src_layout == d.dst_layout) {
+  // The same layout without holes (padding, fold fill) is an element-wise cast or a copy; with
+  // holes it goes through the kernels below, which write the holes as zeros.
+  const std::int64_t logical = checked_mul(checked_mul(d.dims.n, d.dims.c), checked_mul(d.dims.h, d.dims.w));
+  if (d.src_layout == d.dst_layout && stored_numel(d.dims, d.src_layout) == logical) {
     precision::cast(src, d.src_dtype, dst, d.dst_dtype, stored_numel(d.dims, d.src_layout), stream,
                     options.src_scale, options.dst_scale);
     return;
@@ -465,12 +627,14 @@ void transform(const TransformDesc& d, const void* src, void* dst, cudaStream_t 
     dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
       using Tin = typename decltype(si)::type;
       using Tout = typename decltype(di)::type;
-      if (a.cs <= 16) {
+      if (a.cs <= 8 && !a.fold) {
+        launch_to_nhwc<Tin, Tout, 8, 512>(a, stream);
+      } else if (a.cs <= 16) {
         launch_to_nhwc<Tin, Tout, 16, 256>(a, stream);
       } else if (a.cs <= 32) {
         launch_to_nhwc<Tin, Tout, 32, 128>(a, stream);
       } else {
-        launch_to_nhwc<Tin, Tout, 64, 64>(a, stream);
+        launch_to_nhwc<Tin, Tout, 64, big_tile_pixels<Tin, Tout>()>(a, stream);
       }
     });
   } else if (dst_nchw) {  // nhwc family ->
@@ -494,12 +658,14 @@ void transform(const TransformDesc& d, const void* src, void* dst, cudaStream_t 
     dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
       using Tin = typename decltype(si)::type;
       using Tout = typename decltype(di)::type;
-      if (a.c <= 16) {
+      if (a.c <= 8) {
+        launch_to_nchw<Tin, Tout, 8, 512>(a, stream);
+      } else if (a.c <= 16) {
         launch_to_nchw<Tin, Tout, 16, 256>(a, stream);
       } else if (a.c <= 32) {
         launch_to_nchw<Tin, Tout, 32, 128>(a, stream);
       } else {
-        launch_to_nchw<Tin, Tout, 64, 64>(a, stream);
+        launch_to_nchw<Tin, Tout, 64, big_tile_pixels<Tin, Tout>()>(a, stream);
       }
     });
   } else {  // nhwc family <-> nhwc family
@@ -520,7 +686,9 @@ void transform(const TransformDesc& d, const void* src, void* dst, cudaStream_t 
     a.hd = sd[1];
     a.wd = sd[2];
     a.total_pixels = checked_mul(checked_mul(sd[0], sd[1]), sd[2]);
-    a.vec = aligned_src && aligned_dst;
+    PT_REQUIRE(a.hd < (1 << 30) && a.wd < (1 << 30), overflow,
+               "transform " << to_string(d) << ": spatial dims beyond 2^30");
+    a.aligned = aligned_src && aligned_dst;
     a.src_scale = options.src_scale;
     a.dst_scale = options.dst_scale;
     dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {

@@ -2,7 +2,8 @@
 // Layout transforms on the GPU, with an optional fused dtype cast: NCHW <-> NHWC, channel
 // padding and unpadding (nhwc_c8/_c32), space-to-depth 2x2 fold and unfold, for fp32, fp16,
 // bf16 and int8 elements in any combination (e.g. fp32 nchw -> fp16 nhwc_c8 in one pass).
-// Results equal, bit for bit, layouts::transform_host followed by precision::cast_host.
+// Results equal, bit for bit (NaN payloads aside), layouts::transform_host followed by
+// precision::cast_host.
 #include <cuda_runtime_api.h>
 
 #include "plantune/layouts/transform_desc.h"
