@@ -1,6 +1,7 @@
 #include "plantune/planner/exact_search.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <limits>
@@ -11,10 +12,6 @@
 #include <vector>
 
 #include "plantune/core/error.h"
-#ifdef EXACT_TRACE
-#include <cstdio>
-#include <cstdlib>
-#endif
 
 // Note [Exact search]
 // ~~~~~~~~~~~~~~~~~~~
@@ -55,7 +52,7 @@ constexpr i64 kInf = std::numeric_limits<i64>::max() / 4;
 // Conflict pairs above this are not searched (the CSR alone would pass 64 MiB): the seed stands.
 constexpr i64 kMaxConflictPairs = i64{1} << 23;
 constexpr i64 kFirstNodeLimit = 2048;      // node limit of the first round (then doubled)
-constexpr i64 kNodesPerClockCheck = 256;  // nodes between two looks at the clock
+constexpr i64 kNodesPerClockCheck = 64;  // nodes between two looks at the clock
 
 i64 align_up(i64 x, i64 a) { return (x + a - 1) & ~(a - 1); }
 
@@ -215,48 +212,24 @@ Instance build_instance(const Problem& p, const std::vector<i32>& ids) {
 
 enum class Outcome { found, not_found, aborted };
 
-// A static order of the buffers: rank[k] breaks ties between equal offsets (lower rank first).
-enum class Preorder { total_area, area_total, length_total, size_total };
-constexpr Preorder kPreorders[] = {Preorder::total_area, Preorder::area_total,
-                                   Preorder::length_total, Preorder::size_total};
-
-std::vector<i32> preorder_ranks(const Instance& in, Preorder h) {
-  const i32 n = in.n();
-  std::vector<i64> total(n, 0);
-  for (i32 k = 0; k < n; ++k)
-    for (i32 s = in.slo[k]; s < in.shi[k]; ++s) total[k] = std::max(total[k], in.sec_total[s]);
-  // Areas as doubles: sizes near 2^63 must not overflow (the order only needs to be fixed).
-  const auto area = [&](i32 k) {
-    return static_cast<double>(in.last[k] - in.first[k]) * static_cast<double>(in.size[k]);
-  };
-  const auto length = [&](i32 k) { return in.last[k] - in.first[k]; };
-  std::vector<i32> order(n);
-  std::iota(order.begin(), order.end(), 0);
-  const auto key = [&](i32 k) -> std::tuple<double, double, double> {
-    switch (h) {
-      case Preorder::total_area: return {double(total[k]), area(k), double(length(k))};
-      case Preorder::area_total: return {area(k), double(total[k]), double(length(k))};
-      case Preorder::length_total: return {double(length(k)), double(total[k]), area(k)};
-      case Preorder::size_total: return {double(in.size[k]), double(total[k]), double(length(k))};
-    }
-    return {};
-  };
-  std::stable_sort(order.begin(), order.end(), [&](i32 a, i32 b) {
-    const auto ka = key(a), kb = key(b);
-    if (ka != kb) return ka > kb;
-    return in.id[a] < in.id[b];
-  });
-  std::vector<i32> rank(n);
-  for (i32 r = 0; r < n; ++r) rank[order[r]] = r;
-  return rank;
-}
+// Tie-breaks between equal offsets: each part of the timeline ranks its unplaced buffers by three
+// criteria, all descending (then by id), when it is opened.
+enum class Criterion : std::uint8_t { total, area, length, size };
+using Preorder = std::array<Criterion, 3>;
+constexpr Preorder kPreorders[] = {
+    {Criterion::total, Criterion::length, Criterion::area},
+    {Criterion::total, Criterion::area, Criterion::length},
+    {Criterion::length, Criterion::area, Criterion::total},
+    {Criterion::area, Criterion::total, Criterion::length},
+};
 
 // The decision search: is there a canonical plan with every top <= capacity?
 class Search {
  public:
-  Search(const Instance& in, const std::vector<i32>& rank, i64 capacity, i64 node_limit,
+  Search(const Instance& in, const Preorder& preorder, i64 capacity, i64 node_limit,
          Clock::time_point deadline)
-      : in_(in), rank_(rank), cap_(capacity), node_limit_(node_limit), deadline_(deadline) {}
+      : in_(in), preorder_(preorder), cap_(capacity), node_limit_(node_limit),
+        deadline_(deadline) {}
 
   // On `found`, offsets[k] holds the offset of internal buffer k.
   Outcome run(std::vector<i64>& offsets);
@@ -286,6 +259,7 @@ class Search {
     bool more = true;                          // node: candidates beyond the gathered ones
     std::size_t cut_begin = 0, cut_end = 0;    // split: its cut points are cuts_[begin, end)
     std::size_t cut_next = 0;                   // split: the next part to open
+    std::size_t rank_mark = 0;                  // split: rank_log_ size when it was opened
   };
 
   enum class Entry { leaf, dead, open };
@@ -295,9 +269,11 @@ class Search {
   bool place(Frame& f, i32 b, i64 off);   // false: pruned (state must still be undone)
   void undo(Frame& f);
   bool spot_clear(i32 b, i64 off) const;
+  void rank_part(i32 plo, i32 phi);        // ranks the part's unplaced buffers (logged)
+  void restore_ranks(std::size_t mark);
 
   const Instance& in_;
-  const std::vector<i32>& rank_;
+  const Preorder preorder_;
   const i64 cap_;
   const i64 node_limit_;
   const Clock::time_point deadline_;
@@ -307,11 +283,63 @@ class Search {
   std::vector<i64> min_off_, offset_, floor_, total_, low_;
   std::vector<i32> cut_, open_deg_;  // open_deg_: unplaced conflicting buffers
   std::vector<char> placed_;
+  std::vector<i32> rank_;
+  std::vector<std::pair<i32, i32>> rank_log_;
+  std::vector<i32> scratch_;
+  std::vector<double> keys_;
   std::vector<std::pair<i32, i64>> off_log_, floor_log_;
   std::vector<i32> cuts_;
   std::vector<Candidate> cand_;  // a stack: each open node owns the top part above its begin
   std::vector<Frame> frames_;
 };
+
+void Search::rank_part(i32 plo, i32 phi) {
+  const i32 lo = in_.sec_begin[plo], hi = in_.sec_begin[phi];
+  scratch_.clear();
+  for (i32 u = lo; u < hi; ++u)
+    if (!placed_[u]) scratch_.push_back(u);
+  keys_.resize(static_cast<std::size_t>(in_.n()) * 3);
+  for (const i32 u : scratch_) {
+    for (std::size_t c = 0; c < 3; ++c) {
+      double k = 0;
+      switch (preorder_[c]) {
+        case Criterion::total: {
+          i64 t = 0;
+          for (i32 s = in_.slo[u]; s < in_.shi[u]; ++s) t = std::max(t, total_[s]);
+          k = static_cast<double>(t);
+          break;
+        }
+        // Doubles: sizes near 2^63 times lengths must not overflow; the order only needs to be fixed.
+        case Criterion::area:
+          k = static_cast<double>(in_.last[u] - in_.first[u]) * static_cast<double>(in_.size[u]);
+          break;
+        case Criterion::length: k = static_cast<double>(in_.last[u] - in_.first[u]); break;
+        case Criterion::size: k = static_cast<double>(in_.size[u]); break;
+      }
+      keys_[static_cast<std::size_t>(u) * 3 + c] = k;
+    }
+  }
+  std::sort(scratch_.begin(), scratch_.end(), [&](i32 a, i32 b) {
+    for (std::size_t c = 0; c < 3; ++c) {
+      const double ka = keys_[static_cast<std::size_t>(a) * 3 + c];
+      const double kb = keys_[static_cast<std::size_t>(b) * 3 + c];
+      if (ka != kb) return ka > kb;
+    }
+    return in_.id[a] < in_.id[b];
+  });
+  for (std::size_t r = 0; r < scratch_.size(); ++r) {
+    const i32 u = scratch_[r];
+    rank_log_.emplace_back(u, rank_[u]);
+    rank_[u] = static_cast<i32>(r);
+  }
+}
+
+void Search::restore_ranks(std::size_t mark) {
+  while (rank_log_.size() > mark) {
+    rank_[rank_log_.back().first] = rank_log_.back().second;
+    rank_log_.pop_back();
+  }
+}
 
 // Candidates kept per node; more are gathered when these run out (bounds memory by depth).
 constexpr std::size_t kCandidatesPerGather = 16;
@@ -470,6 +498,8 @@ Outcome Search::run(std::vector<i64>& offsets) {
   frames_.clear();
   cuts_.clear();
   cand_.clear();
+  rank_.assign(n, 0);
+  rank_log_.clear();
   if (n == 0) return Outcome::found;
 
   // The root is a split of all sections at the boundaries nothing crosses.
@@ -489,6 +519,7 @@ Outcome Search::run(std::vector<i64>& offsets) {
   while (!frames_.empty()) {
     Frame& f = frames_.back();
     if (f.split) {
+      restore_ranks(f.rank_mark);  // the previous part's ranks, if any
       if (returning && result != Outcome::found) {
         cuts_.resize(f.cut_begin);
         frames_.pop_back();
@@ -510,6 +541,7 @@ Outcome Search::run(std::vector<i64>& offsets) {
         }
       }
       if (child.phi != 0) {
+        rank_part(child.plo, child.phi);
         frames_.push_back(child);  // invalidates f
         returning = false;
         continue;
@@ -577,6 +609,7 @@ Outcome Search::run(std::vector<i64>& offsets) {
       child.cand_begin = cand_.size();
       if (cuts_.size() > mark) {
         child.split = true;
+        child.rank_mark = rank_log_.size();
         child.cut_begin = mark;
         child.cut_next = 0;
         child.cut_end = cuts_.size();
@@ -677,9 +710,8 @@ Plan solve_exact(const Problem& normalized, const Plan& seed, const ExactOptions
   if (best.arena_bytes <= lb || opts.time_budget_seconds <= 0.0) return finish();
   if (count_conflict_pairs(intervals) > kMaxConflictPairs) return finish();
 
+  if (Clock::now() >= deadline) return finish();
   const Instance in = build_instance(normalized, ids);
-  std::vector<std::vector<i32>> ranks;
-  for (Preorder h : kPreorders) ranks.push_back(preorder_ranks(in, h));
 
   // Trivial buffers sit at 0 (or their fixed offset) in every plan the search builds.
   std::vector<i64> base(n, 0);
@@ -688,13 +720,8 @@ Plan solve_exact(const Problem& normalized, const Plan& seed, const ExactOptions
 
   std::vector<i64> internal;
   const auto attempt = [&](i64 capacity, std::size_t h, i64 limit) {
-    Search search(in, ranks[h], capacity, limit, deadline);
+    Search search(in, kPreorders[h], capacity, limit, deadline);
     const Outcome r = search.run(internal);
-#ifdef EXACT_TRACE
-    std::fprintf(stderr, "attempt cap=%lld h=%zu limit=%lld -> %d nodes=%lld t=%.3f\n", (long long)capacity, h,
-                 (long long)limit, (int)r, (long long)search.nodes(),
-                 std::chrono::duration<double>(Clock::now() - start).count());
-#endif
     if (r == Outcome::found) {
       std::vector<i64> offsets = base;
       for (i32 k = 0; k < in.n(); ++k) offsets[in.id[k]] = internal[k];
@@ -712,24 +739,19 @@ Plan solve_exact(const Problem& normalized, const Plan& seed, const ExactOptions
     return std::make_pair(r, search.timed_out());
   };
 
-  const std::size_t heuristics = ranks.size();
-#ifdef EXACT_TRACE
-  if (const char* e = std::getenv("EXACT_PROBE")) {  // "h limit": one attempt at the bound
-    std::size_t h = 0;
-    long long limit = 0;
-    std::sscanf(e, "%zu %lld", &h, &limit);
-    attempt(lb, h, limit);
-    return finish();
-  }
-#endif
+  const std::size_t heuristics = std::size(kPreorders);
+  // Rounds of doubling node limits; in each, every preorder tries the bound itself, then each one
+  // bisects (bound, best) where a capacity that exhausts the limit counts as infeasible this round.
   for (i64 limit = kFirstNodeLimit; best.arena_bytes > lb; limit = std::min(limit * 2, kInf)) {
+    for (std::size_t h = 0; h < heuristics && best.arena_bytes > lb; ++h)
+      if (attempt(lb, h, limit).second) return finish();
     for (std::size_t h = 0; h < heuristics && best.arena_bytes > lb; ++h) {
-      auto [r, timed_out] = attempt(lb, h, limit);
-      if (timed_out) return finish();
-      while (best.arena_bytes > lb) {
-        std::tie(r, timed_out) = attempt(best.arena_bytes - g, h, limit);
+      i64 lo = lb + g;
+      while (lo < best.arena_bytes && best.arena_bytes > lb) {
+        const i64 target = lo + (best.arena_bytes - g - lo) / (2 * g) * g;
+        const auto [r, timed_out] = attempt(target, h, limit);
         if (timed_out) return finish();
-        if (r != Outcome::found) break;
+        if (r != Outcome::found) lo = std::max(lb, target + g);
       }
     }
   }
