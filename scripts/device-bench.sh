@@ -8,15 +8,17 @@
 #      geometric-mean summary;
 #   4. provenance (date, commit, GPU, driver, cuDNN, commands) in results/tuner/provenance.txt.
 # Environment: BUILD_DIR (default build-device), OUT (default ./out),
-#   TUNE_BUDGET_S (default 240: budget of step 1), TUNE_LAYOUTS (default nhwc,nchw),
-#   BENCH_ORACLE=1 (add the oracle re-timing), BENCH_MIN_TIME (default 0.05s per benchmark).
+#   TUNE_BUDGET_S (default 120: budget of step 1; about 2 to 5 s per variant are needed for a
+#   full search, so tactics late in the list may end `timeout`), TUNE_LAYOUTS (default
+#   nhwc,nchw), BENCH_ORACLE=1 (add the oracle re-timing, about 1 s per layer),
+#   BENCH_MIN_TIME (default 0.02s per benchmark).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
-TUNE_BUDGET_S=${TUNE_BUDGET_S:-240}
+TUNE_BUDGET_S=${TUNE_BUDGET_S:-120}
 TUNE_LAYOUTS=${TUNE_LAYOUTS:-nhwc,nchw}
-BENCH_MIN_TIME=${BENCH_MIN_TIME:-0.05s}
+BENCH_MIN_TIME=${BENCH_MIN_TIME:-0.02s}
 RES=results/tuner
 mkdir -p "$RES" "$OUT"
 export PLANTUNE_COMMIT=${PLANTUNE_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}

@@ -24,6 +24,16 @@ struct Trial {
   bool pinned = false;  // timed in full whatever halving decides
 };
 
+// Runnable tactics validated whatever the budget says (the front of the list).
+constexpr int kAlwaysValidated = 8;
+
+bool is_runtime_compiled(const TacticConfig& t) {
+  const auto* g = std::get_if<GraphEngineTactic>(&t);
+  if (g == nullptr) return false;
+  return std::find(g->behavior_notes.begin(), g->behavior_notes.end(),
+                   "CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION") != g->behavior_notes.end();
+}
+
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
@@ -275,18 +285,21 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   const double tolerance = default_tolerance(variant.precision);
   const ConvSourceContext ctx = context(problem, variant, o);
 
-  // Tactics: graph heuristics first (most promising), then the legacy heuristic's pick, the
-  // engines and the legacy algorithms.
+  // Tactics: the legacy heuristic's pick first, then the graph API (heuristics A, B, FALLBACK,
+  // then the engines) and the other legacy algorithms. The front of the list is what a budget
+  // never cuts (kAlwaysValidated below).
   std::vector<PreparedTactic> prepared;
+  std::optional<LegacyConvTactic> legacy_pick;
+  if (o.legacy) {
+    legacy_pick = legacy_heuristic_pick(ctx);
+    if (legacy_pick) prepared.push_back(prepare_legacy(ctx, *legacy_pick));
+  }
   if (o.graph) {
     GraphTactics g = graph_tactics(ctx, o.graph_options);
     vt.notes.insert(vt.notes.end(), g.notes.begin(), g.notes.end());
     for (PreparedTactic& p : g.tactics) prepared.push_back(std::move(p));
   }
-  std::optional<LegacyConvTactic> legacy_pick;
   if (o.legacy) {
-    legacy_pick = legacy_heuristic_pick(ctx);
-    if (legacy_pick) prepared.push_back(prepare_legacy(ctx, *legacy_pick));
     for (PreparedTactic& p : legacy_tactics(ctx)) prepared.push_back(std::move(p));
   }
   if (o.tactic_hook) o.tactic_hook(ctx, prepared);
@@ -296,15 +309,27 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   vt.tactics_total = static_cast<int>(trials.size());
   progress.tactics_total = vt.tactics_total;
 
-  // Validation, within ~60% of the budget; what is left over is `timeout`.
+  // Validation within ~60% of the budget: what is left over is `timeout`, except the first
+  // kAlwaysValidated runnable tactics (the heuristics' picks among them), so that a variant
+  // always gets a winner. Runtime-compiled graph plans (seconds each) stop at
+  // o.max_runtime_compiled per variant.
   const auto validate_until =
       deadline == Clock::time_point::max() ? deadline : t0 + (deadline - t0) * 6 / 10;
   report("validating");
+  int runnable_seen = 0, compiled = 0;
   for (Trial& t : trials) {
     ++progress.tactics_tried;
-    if (t.prep.outcome == Outcome::ok && Clock::now() >= validate_until) {
+    if (t.prep.outcome != Outcome::ok) continue;
+    ++runnable_seen;
+    if (runnable_seen > kAlwaysValidated && Clock::now() >= validate_until) {
       t.cand.outcome = Outcome::timeout;
       t.cand.detail = "tuning budget spent before validation";
+      continue;
+    }
+    if (is_runtime_compiled(t.cand.tactic) && ++compiled > o.max_runtime_compiled) {
+      t.cand.outcome = Outcome::timeout;
+      t.cand.detail = "runtime-compiled plan beyond the per-variant cap of " +
+                      std::to_string(o.max_runtime_compiled);
       continue;
     }
     validate_trial(t, wl, ref, tolerance, o.workspace_limit, s);

@@ -4,9 +4,11 @@
 // For each variant (layout x precision x channel padding):
 //   1. database first: a variant already in the TacticDb (and not marked for re-verification)
 //      is taken as is: no workload is built and nothing is timed;
-//   2. otherwise a fresh ConvWorkload and its fp64 reference; tactics from the graph API
-//      (heuristics A, B, FALLBACK, engines x knobs) and the legacy API (algorithms x math
-//      types); each is prepared, run once on poisoned output and checked (reference.h):
+//   2. otherwise a fresh ConvWorkload and its fp64 reference; tactics: the legacy heuristic's
+//      pick, the graph API (heuristics A, B, FALLBACK, engines x knobs) and the legacy API
+//      (algorithms x math types); each is prepared, run once on poisoned output and checked
+//      (reference.h); under a budget the first 8 runnable ones always are, later ones may end
+//      as `timeout`:
 //      failures become `incorrect`, declines `not_supported`, large workspaces
 //      `over_workspace_limit` (never allocated);
 //   3. the sound ones are timed by successive halving (measure.h); the legacy heuristic's pick
@@ -55,6 +57,10 @@ struct TuneOptions {
   HalvingOptions halving;
   WorkloadOptions workload;
   double budget_seconds = 0;  // for one tune() call, all variants; 0: no limit
+  // Graph plans that compile a kernel at finalize (RUNTIME_COMPILATION, about a second or
+  // more each) validated per variant, in list order; later ones are `timeout`.
+  static constexpr int kDefaultMaxRuntimeCompiled = 6;
+  int max_runtime_compiled = kDefaultMaxRuntimeCompiled;
   bool use_db = true;         // false: tune even what the database has
   std::string command, commit;  // provenance stored with the results
   std::function<void(const TuneProgress&)> progress;
