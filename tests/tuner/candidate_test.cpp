@@ -16,8 +16,8 @@ using testing::graph_tactic;
 using testing::ok_candidate;
 
 TEST(Candidate, OutcomeNamesRoundTrip) {
-  const char* names[] = {"ok", "not_supported", "incorrect", "over_workspace_limit", "failed",
-                         "timeout"};
+  const char* names[] = {"ok",     "not_supported", "incorrect", "over_workspace_limit",
+                         "failed", "timeout"};
   for (int i = 0; i < 6; ++i) {
     EXPECT_EQ(to_string(static_cast<Outcome>(i)), names[i]);
     EXPECT_EQ(outcome_from_string(names[i]), static_cast<Outcome>(i));

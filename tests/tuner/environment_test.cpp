@@ -22,8 +22,7 @@ TEST(Environment, AnotherGpuIsRejected) {
   h100.sm_count = 132;
   auto c = check_environment(h200_env(), h100);
   EXPECT_EQ(c.verdict, EnvVerdict::reject);
-  EXPECT_EQ(c.reason(),
-            "GPU differs: measured with 'NVIDIA H200', now 'NVIDIA H100 80GB HBM3'");
+  EXPECT_EQ(c.reason(), "GPU differs: measured with 'NVIDIA H200', now 'NVIDIA H100 80GB HBM3'");
 
   Environment mig = h200_env();
   mig.sm_count = 16;  // a MIG slice of the same chip

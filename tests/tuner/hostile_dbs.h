@@ -7,7 +7,7 @@
 namespace plantune::tuner::testing {
 
 struct HostileDb {
-  std::string name;    // also a file name stem
+  std::string name;  // also a file name stem
   std::string text;
   std::string expect;  // part of the parse_error message
 };
@@ -31,7 +31,10 @@ inline std::vector<HostileDb> hostile_dbs(const std::string& good) {
     return replace_first(good, from, to);
   };
   return {
-      {"binary_garbage", std::string("\x7f" "ELF\x02\x01\x01\x00\xff\xfe garbage", 18),
+      {"binary_garbage",
+       std::string("\x7f"
+                   "ELF\x02\x01\x01\x00\xff\xfe garbage",
+                   18),
        "unexpected character"},
       {"empty", "", "unexpected end of input"},
       {"truncated_half", good.substr(0, good.size() / 2), "truncated"},
@@ -55,8 +58,7 @@ inline std::vector<HostileDb> hostile_dbs(const std::string& good) {
        "expected a string, got a number"},
       {"wrong_type_array_for_object", r("\"candidates\": [", "\"candidates\": [[[[[[[[[["),
        "expected an object, got an array"},
-      {"huge_integer", r("\"n\": 50", "\"n\": 99999999999999999999999"),
-       "does not fit in 64 bits"},
+      {"huge_integer", r("\"n\": 50", "\"n\": 99999999999999999999999"), "does not fit in 64 bits"},
       {"fraction_for_integer", r("\"workspace_bytes\": 2359296", "\"workspace_bytes\": 1e300"),
        "expected an integer"},
       {"huge_time", r("\"median_ms\": 0.0341", "\"median_ms\": 1e308"), "is outside"},

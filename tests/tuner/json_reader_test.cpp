@@ -37,10 +37,18 @@ void skip_value(JsonReader& r) {
       r.begin_array();
       while (r.next_element()) skip_value(r);
       break;
-    case JsonType::string: r.string_view(); break;
-    case JsonType::number: r.number(-1e308, 1e308); break;
-    case JsonType::boolean: r.boolean(); break;
-    case JsonType::null: r.null_if_present(); break;
+    case JsonType::string:
+      r.string_view();
+      break;
+    case JsonType::number:
+      r.number(-1e308, 1e308);
+      break;
+    case JsonType::boolean:
+      r.boolean();
+      break;
+    case JsonType::null:
+      r.null_if_present();
+      break;
   }
 }
 
@@ -50,7 +58,8 @@ void read_document(JsonReader& r) {
 }
 
 TEST(JsonReader, ReadsObjectsArraysAndScalars) {
-  std::string text = R"( {"a": [1, -2, 3.5e1], "b": {"s": "x\"y\\u00e9\n", "t": true, "n": null}} )";
+  std::string text =
+      R"( {"a": [1, -2, 3.5e1], "b": {"s": "x\"y\\u00e9\n", "t": true, "n": null}} )";
   JsonReader r(text, "t.json");
   r.begin_object();
   std::string_view k;
@@ -79,7 +88,9 @@ TEST(JsonReader, ReadsObjectsArraysAndScalars) {
 }
 
 TEST(JsonReader, DecodesEscapesAndUtf8) {
-  std::string text = R"(["\u00e9\ud83d\ude00\t\/", "caf)" "\xC3\xA9" R"("])";
+  std::string text = R"(["\u00e9\ud83d\ude00\t\/", "caf)"
+                     "\xC3\xA9"
+                     R"("])";
   JsonReader r(text, "t.json");
   r.begin_array();
   ASSERT_TRUE(r.next_element());
@@ -111,8 +122,8 @@ TEST(JsonReader, RejectsWhatRfc8259Rejects) {
       {"[\"\\ud800\"]", "unpaired UTF-16 surrogate"},
       {"[\"\\udc00\"]", "unpaired UTF-16 surrogate"},
       {"[\"\xC3\"]", "invalid UTF-8"},
-      {"[\"\xC0\xAF\"]", "invalid UTF-8"},         // overlong '/'
-      {"[\"\xED\xA0\x80\"]", "invalid UTF-8"},     // encoded surrogate
+      {"[\"\xC0\xAF\"]", "invalid UTF-8"},      // overlong '/'
+      {"[\"\xED\xA0\x80\"]", "invalid UTF-8"},  // encoded surrogate
       {"[\"abc", "unterminated string"},
       {"[tru]", "expected true or false"},
       {"[nul]", "expected null"},
@@ -148,8 +159,7 @@ TEST(JsonReader, IntegersAreCheckedForTypeAndRange) {
     r.next_element();
     r.number(0, 10);
   };
-  EXPECT_NE(error_of("[1e400]", read_num).find("out of the range of a double"),
-            std::string::npos);
+  EXPECT_NE(error_of("[1e400]", read_num).find("out of the range of a double"), std::string::npos);
   EXPECT_NE(error_of("[10.5]", read_num).find("outside"), std::string::npos);
 }
 

@@ -63,7 +63,12 @@ TEST(JsonWriter, DoublesRoundTripBitForBit) {
   std::uniform_real_distribution<double> exponent(-30, 30);
   JsonWriter w;
   w.begin_array(true);
-  std::vector<double> values = {0.0, -0.0, 1.0, 0.1, 1e-300, 123456.789,
+  std::vector<double> values = {0.0,
+                                -0.0,
+                                1.0,
+                                0.1,
+                                1e-300,
+                                123456.789,
                                 std::numeric_limits<double>::max(),
                                 std::numeric_limits<double>::denorm_min()};
   for (int i = 0; i < 1000; ++i) values.push_back(std::pow(10.0, exponent(rng)));
@@ -73,8 +78,7 @@ TEST(JsonWriter, DoublesRoundTripBitForBit) {
   r.begin_array();
   for (double v : values) {
     ASSERT_TRUE(r.next_element());
-    double back = r.number(-std::numeric_limits<double>::max(),
-                           std::numeric_limits<double>::max());
+    double back = r.number(-std::numeric_limits<double>::max(), std::numeric_limits<double>::max());
     EXPECT_EQ(std::memcmp(&back, &v, sizeof v), 0) << v;
   }
   EXPECT_FALSE(r.next_element());

@@ -93,9 +93,10 @@ inline VariantResult variant_result(Variant v, double base_ms, int ok = 3, int f
   r.variant = v;
   r.provenance = provenance();
   for (int i = 0; i < ok; ++i) {
-    TacticConfig t = i % 3 == 2 ? TacticConfig(LegacyConvTactic{LegacyAlgo::implicit_precomp_gemm,
-                                                                MathType::tensor_op})
-                                : TacticConfig(graph_tactic(20 + i, 1 + i % 2));
+    TacticConfig t =
+        i % 3 == 2
+            ? TacticConfig(LegacyConvTactic{LegacyAlgo::implicit_precomp_gemm, MathType::tensor_op})
+            : TacticConfig(graph_tactic(20 + i, 1 + i % 2));
     r.candidates.push_back(ok_candidate(std::move(t), base_ms * (1 + 0.25 * i)));
   }
   for (int i = 0; i < failed; ++i) {
@@ -114,8 +115,8 @@ inline Entry entry(std::int64_t i, int variants = 2, int ok = 3, int failed = 2)
                                       {Layout::nchw, Precision::tf32, 0, 0}};
   Entry e = Entry::for_problem(conv_problem(i));
   for (int v = 0; v < variants; ++v) {
-    e.variants.push_back(variant_result(kVariants[v % 4], 0.03 + 0.001 * (i % 17) + 0.01 * v,
-                                        ok, failed));
+    e.variants.push_back(
+        variant_result(kVariants[v % 4], 0.03 + 0.001 * (i % 17) + 0.01 * v, ok, failed));
   }
   return e;
 }
@@ -155,9 +156,9 @@ inline TacticDb small_db() {
   eng9.source = GraphSource::engine_enum;
   nhwc.candidates.push_back(
       failed_candidate(eng9, Outcome::not_supported, "CUDNN_STATUS_NOT_SUPPORTED_SHAPE"));
-  Candidate wrong = failed_candidate(
-      LegacyConvTactic{LegacyAlgo::winograd_nonfused, MathType::tensor_op}, Outcome::incorrect,
-      "max relative error 0.5 > tolerance 0.01");
+  Candidate wrong =
+      failed_candidate(LegacyConvTactic{LegacyAlgo::winograd_nonfused, MathType::tensor_op},
+                       Outcome::incorrect, "max relative error 0.5 > tolerance 0.01");
   nhwc.candidates.push_back(wrong);
   db.insert(conv, nhwc);
 

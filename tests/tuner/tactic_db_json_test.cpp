@@ -150,12 +150,20 @@ TEST(TacticDbSchemaSamples, Write) {
   write_text(dir + "/schema_sample_reverify.json", tactic_db_to_json(reverify));
   write_text(dir + "/schema_sample_empty.json", tactic_db_to_json(TacticDb(testing::h200_env())));
 
-  const std::set<std::string> schema_invalid = {
-      "wrong_format",         "schema_version_2",          "schema_version_huge",
-      "missing_environment",  "wrong_type_string_for_int", "wrong_type_int_for_enum",
-      "huge_integer",         "fraction_for_integer",      "huge_time",
-      "negative_padding",     "unknown_enum",              "unknown_member",
-      "reverify_without_reason", "bad_date"};  // the list in CMakeLists.txt
+  const std::set<std::string> schema_invalid = {"wrong_format",
+                                                "schema_version_2",
+                                                "schema_version_huge",
+                                                "missing_environment",
+                                                "wrong_type_string_for_int",
+                                                "wrong_type_int_for_enum",
+                                                "huge_integer",
+                                                "fraction_for_integer",
+                                                "huge_time",
+                                                "negative_padding",
+                                                "unknown_enum",
+                                                "unknown_member",
+                                                "reverify_without_reason",
+                                                "bad_date"};  // the list in CMakeLists.txt
   std::size_t written = 0;
   for (const auto& h : testing::hostile_dbs(tactic_db_to_json(testing::small_db()))) {
     if (!schema_invalid.count(h.name)) continue;
@@ -189,9 +197,9 @@ TEST(TacticDbCliSamples, Write) {
   write_text(dir + "/cli_a.json", tactic_db_to_json(a));
   write_text(dir + "/cli_b.json", tactic_db_to_json(b));
   write_text(dir + "/cli_h100.json", tactic_db_to_json(h100));
-  write_text(dir + "/cli_keys.txt",
-             a.sorted_entries()[1]->key + "\nconv2d n1_c1_h1_w1_k1_r1_s1_p0x0_u1x1_d1x1_g1 "
-                                          "x=fp32 w=fp32 y=fp32 acc=fp32\n");
+  write_text(dir + "/cli_keys.txt", a.sorted_entries()[1]->key +
+                                        "\nconv2d n1_c1_h1_w1_k1_r1_s1_p0x0_u1x1_d1x1_g1 "
+                                        "x=fp32 w=fp32 y=fp32 acc=fp32\n");
   write_text(dir + "/cli_corrupt.json", tactic_db_to_json(a).substr(0, 300));
   EXPECT_EQ(tactic_db_from_json(read_text(dir + "/cli_b.json")).size(), 2u);
 }

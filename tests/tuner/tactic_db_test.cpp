@@ -97,6 +97,26 @@ TEST(TacticDb, InsertRejectsBrokenEntries) {
   EXPECT_EQ(db.size(), 1u);
 }
 
+TEST(TacticDb, TrimKeepsTheFastestTheIncorrectAndTheChosen) {
+  VariantResult r =
+      result(kNhwcFp16, {ok_candidate(graph_tactic(1), 0.1), ok_candidate(graph_tactic(2), 0.2),
+                         ok_candidate(graph_tactic(3), 0.3), ok_candidate(graph_tactic(4), 0.4),
+                         failed_candidate(graph_tactic(5), Outcome::not_supported, ""),
+                         failed_candidate(graph_tactic(6), Outcome::incorrect, ""),
+                         failed_candidate(graph_tactic(7), Outcome::timeout, "")});
+  trim_candidates(r, 2, [](const Candidate& c) {
+    return std::get<GraphEngineTactic>(c.tactic).engine_id == 4;  // e.g. a heuristic's pick
+  });
+  std::vector<std::int64_t> engines;
+  for (const auto& c : r.candidates)
+    engines.push_back(std::get<GraphEngineTactic>(c.tactic).engine_id);
+  EXPECT_EQ(engines, (std::vector<std::int64_t>{1, 2, 4, 6}));
+  EXPECT_NO_THROW(r.validate());
+  trim_candidates(r, 0);
+  ASSERT_EQ(r.candidates.size(), 1u);
+  EXPECT_EQ(r.candidates[0].outcome, Outcome::incorrect);
+}
+
 TEST(TacticDb, UnverifiedVariantsAreSkippedUnlessAsked) {
   TacticDb db = testing::database(3);
   std::string key = problem_key(testing::conv_problem(1));
@@ -120,16 +140,18 @@ TEST(TacticDb, MergeKeepsTighterStatisticsAndReportsConflicts) {
   // engine 2: ours tight (0.01, n 100), theirs noisy -> ours kept
   // engine 3: only theirs; engine 4: only ours
   // engine 5: ok in ours, incorrect in theirs -> incorrect kept, conflict of kind outcome
-  ours.insert(p, result(kNhwcFp16, {ok_candidate(graph_tactic(1), 0.040, 20, 0.20),
-                                    ok_candidate(graph_tactic(2), 0.036, 100, 0.01),
-                                    ok_candidate(graph_tactic(4), 0.060),
-                                    ok_candidate(graph_tactic(5), 0.030)},
-                       "2026-11-20T10:00:00Z"));
-  theirs.insert(p, result(kNhwcFp16, {ok_candidate(graph_tactic(1), 0.033, 50, 0.02),
-                                      ok_candidate(graph_tactic(2), 0.031, 30, 0.30),
-                                      ok_candidate(graph_tactic(3), 0.045),
-                                      failed_candidate(graph_tactic(5), Outcome::incorrect, "")},
-                         "2026-11-21T10:00:00Z"));
+  ours.insert(p,
+              result(kNhwcFp16,
+                     {ok_candidate(graph_tactic(1), 0.040, 20, 0.20),
+                      ok_candidate(graph_tactic(2), 0.036, 100, 0.01),
+                      ok_candidate(graph_tactic(4), 0.060), ok_candidate(graph_tactic(5), 0.030)},
+                     "2026-11-20T10:00:00Z"));
+  theirs.insert(p, result(kNhwcFp16,
+                          {ok_candidate(graph_tactic(1), 0.033, 50, 0.02),
+                           ok_candidate(graph_tactic(2), 0.031, 30, 0.30),
+                           ok_candidate(graph_tactic(3), 0.045),
+                           failed_candidate(graph_tactic(5), Outcome::incorrect, "")},
+                          "2026-11-21T10:00:00Z"));
   // a variant only theirs has, and an entry only theirs has
   theirs.insert(p, result(kNhwcTf32, {ok_candidate(graph_tactic(8), 0.070)}));
   theirs.insert(testing::conv_problem(1), result(kNhwcFp16, {ok_candidate(graph_tactic(1), 0.1)}));
@@ -146,8 +168,8 @@ TEST(TacticDb, MergeKeepsTighterStatisticsAndReportsConflicts) {
   std::vector<std::string> order;
   for (const auto& c : v->candidates) order.push_back(tactic_id(c.tactic).substr(0, 10));
   // ranked: eng1 0.033 (theirs), eng2 0.036 (ours), eng3 0.045, eng4 0.060, eng5 incorrect
-  EXPECT_EQ(order, (std::vector<std::string>{"graph/eng1", "graph/eng2", "graph/eng3",
-                                             "graph/eng4", "graph/eng5"}));
+  EXPECT_EQ(order, (std::vector<std::string>{"graph/eng1", "graph/eng2", "graph/eng3", "graph/eng4",
+                                             "graph/eng5"}));
   EXPECT_EQ(v->candidates[0].timing->n, 50);
   EXPECT_EQ(v->candidates[1].timing->n, 100);
   EXPECT_EQ(v->candidates[4].outcome, Outcome::incorrect);
@@ -168,9 +190,10 @@ TEST(TacticDb, MergeKeepsTighterStatisticsAndReportsConflicts) {
   EXPECT_DOUBLE_EQ(winner.theirs_ms, 0.031);
   EXPECT_EQ(winner.kept_id, "graph/eng1/SPLIT_K=1,TILE_SIZE=5");
   EXPECT_EQ(winner.describe(),
-            key + " [nhwc/fp16]: different winners: ours graph/eng5/SPLIT_K=1,TILE_SIZE=5 "
-                  "(0.0300 ms), theirs graph/eng2/SPLIT_K=1,TILE_SIZE=5 (0.0310 ms); kept "
-                  "graph/eng1/SPLIT_K=1,TILE_SIZE=5");
+            key +
+                " [nhwc/fp16]: different winners: ours graph/eng5/SPLIT_K=1,TILE_SIZE=5 "
+                "(0.0300 ms), theirs graph/eng2/SPLIT_K=1,TILE_SIZE=5 (0.0310 ms); kept "
+                "graph/eng1/SPLIT_K=1,TILE_SIZE=5");
   EXPECT_EQ(outcome.kept_id, winner.kept_id);
 }
 

@@ -89,8 +89,10 @@ TEST(TacticJson, RejectsAnythingOffTheFormat) {
   std::vector<Case> cases = {
       {R"({"algo": "gemm", "math_type": "fma"})", "missing member 'api'"},
       {R"({"api": "cudnn_legacy", "algo": "gemm"})", "missing member 'math_type'"},
-      {R"({"api": "cudnn_legacy", "algo": 2, "math_type": "fma"})", "expected a string, got a number"},
-      {R"({"api": "cudnn_legacy", "algo": "GEMM", "math_type": "fma"})", "unknown legacy algorithm 'GEMM'"},
+      {R"({"api": "cudnn_legacy", "algo": 2, "math_type": "fma"})",
+       "expected a string, got a number"},
+      {R"({"api": "cudnn_legacy", "algo": "GEMM", "math_type": "fma"})",
+       "unknown legacy algorithm 'GEMM'"},
       {R"({"api": "cudnn_legacy", "algo": "gemm", "math_type": "fma", "engine_id": 3})",
        "member 'engine_id' does not belong to api cudnn_legacy"},
       {R"({"api": "cudnn_legacy", "algo": "gemm", "math_type": "fma", "source": "heuristic_a"})",

@@ -29,16 +29,15 @@ void expect_names_round_trip(int count, Parse parse, const std::set<std::string>
 
 TEST(Tactic, EveryEnumHasAName) {
   expect_names_round_trip<Api>(3, api_from_string, {"cudnn_legacy", "cudnn_graph", "cublaslt"});
-  expect_names_round_trip<LegacyAlgo>(
-      kLegacyAlgoCount, legacy_algo_from_string,
-      {"implicit_gemm", "implicit_precomp_gemm", "gemm", "direct", "fft", "fft_tiling",
-       "winograd", "winograd_nonfused"});
+  expect_names_round_trip<LegacyAlgo>(kLegacyAlgoCount, legacy_algo_from_string,
+                                      {"implicit_gemm", "implicit_precomp_gemm", "gemm", "direct",
+                                       "fft", "fft_tiling", "winograd", "winograd_nonfused"});
   expect_names_round_trip<MathType>(4, math_type_from_string,
                                     {"default", "tensor_op", "tensor_op_allow_conversion", "fma"});
   expect_names_round_trip<GraphSource>(4, graph_source_from_string,
                                        {"engine_enum", "heuristic_a", "heuristic_b", "fallback"});
-  expect_names_round_trip<ReductionScheme>(
-      4, reduction_scheme_from_string, {"none", "inplace", "compute_type", "output_type"});
+  expect_names_round_trip<ReductionScheme>(4, reduction_scheme_from_string,
+                                           {"none", "inplace", "compute_type", "output_type"});
   expect_names_round_trip<CublasLtSource>(2, cublaslt_source_from_string,
                                           {"heuristic", "enumerated"});
   expect_names_round_trip<Precision>(5, precision_from_string,

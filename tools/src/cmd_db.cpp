@@ -47,8 +47,8 @@ std::string percent(double v) { return cat(fixed(100.0 * v, 1), "%"); }
 std::string header(const std::string& path, const TacticDb& db) {
   return cat(path, ": ", std::to_string(db.size()), " entries, ",
              std::to_string(db.variant_count()), " variants, schema version ",
-             std::to_string(kTacticDbSchemaVersion), "\nenvironment: ",
-             db.environment().describe(), "\n");
+             std::to_string(kTacticDbSchemaVersion), "\nenvironment: ", db.environment().describe(),
+             "\n");
 }
 
 // Distinct reverify reasons of `e`'s variants added to `reasons`, with how many give each.
@@ -92,8 +92,8 @@ int show(const Args& args) {
       std::size_t ok = 0;
       for (const auto& c : v.candidates) ok += c.outcome == Outcome::ok;
       t.row({e->key, to_string(v.variant), v.needs_reverify ? "reverify" : "ok",
-             w ? tactic_id(w->tactic) : "(none ok)", ms(w),
-             w ? percent(w->timing->spread()) : "-", w ? std::to_string(w->timing->n) : "-",
+             w ? tactic_id(w->tactic) : "(none ok)", ms(w), w ? percent(w->timing->spread()) : "-",
+             w ? std::to_string(w->timing->n) : "-",
              cat(std::to_string(ok), "/", std::to_string(v.candidates.size())),
              w ? human_bytes(w->workspace_bytes) : "-"});
       if (!all) continue;
@@ -101,8 +101,8 @@ int show(const Args& args) {
         const Candidate& c = v.candidates[i];
         std::string what = std::string(to_string(c.outcome));
         if (!c.detail.empty()) what += cat(" (", c.detail, ")");
-        t.row({cat("  #", std::to_string(i + 1)), "", what, tactic_id(c.tactic),
-               ms(&c), c.timing ? percent(c.timing->spread()) : "-",
+        t.row({cat("  #", std::to_string(i + 1)), "", what, tactic_id(c.tactic), ms(&c),
+               c.timing ? percent(c.timing->spread()) : "-",
                c.timing ? std::to_string(c.timing->n) : "-", "", human_bytes(c.workspace_bytes)});
       }
     }
@@ -191,7 +191,8 @@ int verify(const Args& args) {
     } else {
       ++problems;
       std::cout << "FAIL environment against " << against << ": "
-                << (c.verdict == EnvVerdict::reject ? "entries rejected" : "entries need re-verification")
+                << (c.verdict == EnvVerdict::reject ? "entries rejected"
+                                                    : "entries need re-verification")
                 << ": " << c.reason() << "\n";
     }
   }

@@ -56,9 +56,7 @@ TimingStats TimingStats::from_samples(std::span<const double> samples_ms, bool c
   return t;
 }
 
-double TimingStats::spread() const {
-  return median_ms > 0 ? (p90_ms - p10_ms) / median_ms : 0.0;
-}
+double TimingStats::spread() const { return median_ms > 0 ? (p90_ms - p10_ms) / median_ms : 0.0; }
 
 double TimingStats::uncertainty() const {
   return n > 0 ? spread() / std::sqrt(static_cast<double>(n)) : INFINITY;
@@ -86,20 +84,21 @@ void rank_candidates(std::vector<Candidate>& candidates) {
 
 void validate(const Candidate& c) {
   validate(c.tactic);
-  std::string id = tactic_id(c.tactic);
+  // Messages name the tactic; its id is only built when a check fails.
+  auto id = [&c] { return tactic_id(c.tactic); };
   PT_REQUIRE(c.workspace_bytes >= 0, invalid_argument,
-             "candidate " << id << ": workspace_bytes " << c.workspace_bytes << " is negative");
+             "candidate " << id() << ": workspace_bytes " << c.workspace_bytes << " is negative");
   if (c.timing) {
     const TimingStats& t = *c.timing;
     bool finite = std::isfinite(t.p10_ms) && std::isfinite(t.median_ms) && std::isfinite(t.p90_ms);
     PT_REQUIRE(finite && t.p10_ms >= 0 && t.p10_ms <= t.median_ms && t.median_ms <= t.p90_ms &&
                    t.p90_ms <= kMaxMs,
                invalid_argument,
-               "candidate " << id << ": timing needs 0 <= p10 <= median <= p90 <= " << kMaxMs
-                            << " ms, got p10 " << t.p10_ms << ", median " << t.median_ms
-                            << ", p90 " << t.p90_ms);
+               "candidate " << id() << ": timing needs 0 <= p10 <= median <= p90 <= " << kMaxMs
+                            << " ms, got p10 " << t.p10_ms << ", median " << t.median_ms << ", p90 "
+                            << t.p90_ms);
     PT_REQUIRE(t.n >= 1 && t.n <= kMaxSamples, invalid_argument,
-               "candidate " << id << ": timing sample count " << t.n << " is outside 1.."
+               "candidate " << id() << ": timing sample count " << t.n << " is outside 1.."
                             << kMaxSamples);
   }
   if (c.validation) {
@@ -107,17 +106,17 @@ void validate(const Candidate& c) {
     PT_REQUIRE(std::isfinite(v.max_rel_error) && v.max_rel_error >= 0 &&
                    std::isfinite(v.tolerance) && v.tolerance > 0,
                invalid_argument,
-               "candidate " << id << ": validation needs a finite max_rel_error >= 0 and a "
+               "candidate " << id() << ": validation needs a finite max_rel_error >= 0 and a "
                             << "tolerance > 0, got " << v.max_rel_error << " and " << v.tolerance);
   }
   if (c.outcome == Outcome::ok) {
     PT_REQUIRE(c.timing.has_value() && c.validation.has_value() && c.validation->passed(),
                invalid_argument,
-               "candidate " << id << ": outcome ok needs a timing and a passed validation");
+               "candidate " << id() << ": outcome ok needs a timing and a passed validation");
   }
   if (c.outcome == Outcome::incorrect) {
     PT_REQUIRE(c.validation.has_value() && !c.validation->passed(), invalid_argument,
-               "candidate " << id << ": outcome incorrect needs a failed validation");
+               "candidate " << id() << ": outcome incorrect needs a failed validation");
   }
 }
 

@@ -1,4 +1,5 @@
 #include "plantune/tuner/environment.h"
+
 #include "text.h"
 
 namespace plantune::tuner {
@@ -15,9 +16,12 @@ std::string Environment::describe() const {
 
 std::string_view to_string(EnvVerdict v) {
   switch (v) {
-    case EnvVerdict::same: return "same";
-    case EnvVerdict::reverify: return "reverify";
-    case EnvVerdict::reject: return "reject";
+    case EnvVerdict::same:
+      return "same";
+    case EnvVerdict::reverify:
+      return "reverify";
+    case EnvVerdict::reject:
+      return "reject";
   }
   return "unknown";
 }
@@ -36,12 +40,11 @@ EnvCheck check_environment(const Environment& stored, const Environment& current
   auto differ = [&](EnvVerdict level, const char* what, const std::string& a,
                     const std::string& b) {
     if (a == b) return;
-    check.differences.push_back(detail::cat(what, " differs: measured with '", a, "', now '", b, "'"));
+    check.differences.push_back(
+        detail::cat(what, " differs: measured with '", a, "', now '", b, "'"));
     if (level > check.verdict) check.verdict = level;
   };
-  auto cc = [](const Environment& e) {
-    return detail::cat(e.cc_major, ".", e.cc_minor);
-  };
+  auto cc = [](const Environment& e) { return detail::cat(e.cc_major, ".", e.cc_minor); };
   differ(EnvVerdict::reject, "GPU", stored.gpu_name, current.gpu_name);
   differ(EnvVerdict::reject, "compute capability", cc(stored), cc(current));
   differ(EnvVerdict::reject, "SM count", std::to_string(stored.sm_count),

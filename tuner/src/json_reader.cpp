@@ -65,12 +65,18 @@ int hex_value(char c) {
 
 std::string_view to_string(JsonType t) {
   switch (t) {
-    case JsonType::object: return "an object";
-    case JsonType::array: return "an array";
-    case JsonType::string: return "a string";
-    case JsonType::number: return "a number";
-    case JsonType::boolean: return "a boolean";
-    case JsonType::null: return "null";
+    case JsonType::object:
+      return "an object";
+    case JsonType::array:
+      return "an array";
+    case JsonType::string:
+      return "a string";
+    case JsonType::number:
+      return "a number";
+    case JsonType::boolean:
+      return "a boolean";
+    case JsonType::null:
+      return "null";
   }
   return "unknown";
 }
@@ -111,8 +117,8 @@ void JsonReader::fail_at(const char* where, std::string_view problem) const {
       ++col;
     }
   }
-  PT_FAIL(parse_error, source_ << ": line " << line << ", column " << col << " (" << path()
-                               << "): " << problem);
+  PT_FAIL(parse_error,
+          source_ << ": line " << line << ", column " << col << " (" << path() << "): " << problem);
 }
 
 void JsonReader::fail(std::string_view problem) const { fail_at(value_start_, problem); }
@@ -122,12 +128,17 @@ JsonType JsonReader::peek() {
   value_start_ = p_;
   if (p_ >= end_) fail_at(p_, "unexpected end of input (the file is truncated)");
   switch (*p_) {
-    case '{': return JsonType::object;
-    case '[': return JsonType::array;
-    case '"': return JsonType::string;
+    case '{':
+      return JsonType::object;
+    case '[':
+      return JsonType::array;
+    case '"':
+      return JsonType::string;
     case 't':
-    case 'f': return JsonType::boolean;
-    case 'n': return JsonType::null;
+    case 'f':
+      return JsonType::boolean;
+    case 'n':
+      return JsonType::null;
     default:
       if (*p_ == '-' || (*p_ >= '0' && *p_ <= '9')) return JsonType::number;
       fail_at(p_, cat("unexpected character '", *p_, "'"));
@@ -238,7 +249,7 @@ void JsonReader::read_escaped(std::string& out) {
     if (c < 0x20) fail_at(p_, "control character inside a string (must be escaped)");
     if (c >= 0x80) {
       std::size_t n = utf8_sequence_length(reinterpret_cast<const unsigned char*>(p_),
-                                    reinterpret_cast<const unsigned char*>(end_));
+                                           reinterpret_cast<const unsigned char*>(end_));
       if (n == 0) fail_at(p_, "invalid UTF-8 inside a string");
       out.append(p_, n);
       p_ += n;
@@ -253,14 +264,30 @@ void JsonReader::read_escaped(std::string& out) {
     char e = p_[1];
     p_ += 2;
     switch (e) {
-      case '"': out += '"'; break;
-      case '\\': out += '\\'; break;
-      case '/': out += '/'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
+      case '"':
+        out += '"';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '/':
+        out += '/';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
       case 'u': {
         auto read4 = [this](std::uint32_t& v) {
           if (end_ - p_ < 4) return false;
@@ -291,7 +318,8 @@ void JsonReader::read_escaped(std::string& out) {
         append_utf8(out, cp);
         break;
       }
-      default: fail_at(p_ - 2, cat("invalid escape '\\", e, "'"));
+      default:
+        fail_at(p_ - 2, cat("invalid escape '\\", e, "'"));
     }
   }
 }

@@ -63,7 +63,7 @@ class JsonReader {
     bool is_array = false;
     bool first = true;
     std::int64_t index = -1;
-    bool key_owned = false;   // the name had escapes: it lives in key_storage
+    bool key_owned = false;  // the name had escapes: it lives in key_storage
     std::string_view key;
     std::string key_storage;
   };

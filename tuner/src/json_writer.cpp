@@ -1,10 +1,9 @@
 #include "json_writer.h"
 
-#include "json_reader.h"
-
 #include <charconv>
 #include <cmath>
 
+#include "json_reader.h"
 #include "plantune/core/error.h"
 
 namespace plantune::tuner::detail {
@@ -69,9 +68,15 @@ void JsonWriter::write_escaped(std::string_view s) {
     } else if (c < 0x20) {
       static const char* hex = "0123456789abcdef";
       switch (c) {
-        case '\n': out_ += "\\n"; break;
-        case '\t': out_ += "\\t"; break;
-        case '\r': out_ += "\\r"; break;
+        case '\n':
+          out_ += "\\n";
+          break;
+        case '\t':
+          out_ += "\\t";
+          break;
+        case '\r':
+          out_ += "\\r";
+          break;
         default:
           out_ += "\\u00";
           out_ += hex[c >> 4];

@@ -36,9 +36,9 @@ struct Split {
 // Reads `field` = "<prefix><v0>x<v1>..." with `count` non-negative decimal values.
 std::array<std::int64_t, 2> parse_field(std::string_view key, std::string_view field,
                                         std::string_view prefix, int count) {
-  PT_REQUIRE(field.substr(0, prefix.size()) == prefix, parse_error,
-             "problem key '" << key << "': expected field '" << prefix << "...', got '" << field
-                             << "'");
+  PT_REQUIRE(
+      field.substr(0, prefix.size()) == prefix, parse_error,
+      "problem key '" << key << "': expected field '" << prefix << "...', got '" << field << "'");
   Split<2> values(field.substr(prefix.size()), 'x');
   PT_REQUIRE(static_cast<int>(values.size()) == count, parse_error,
              "problem key '" << key << "': field '" << field << "' needs " << count
@@ -59,11 +59,11 @@ std::array<std::int64_t, 2> parse_field(std::string_view key, std::string_view f
 }
 
 DType parse_dtype_field(std::string_view key, std::string_view field, std::string_view name) {
-  PT_REQUIRE(field.size() > name.size() && field.substr(0, name.size()) == name &&
-                 field[name.size()] == '=',
-             parse_error,
-             "problem key '" << key << "': expected '" << name << "=<dtype>', got '" << field
-                             << "'");
+  PT_REQUIRE(
+      field.size() > name.size() && field.substr(0, name.size()) == name &&
+          field[name.size()] == '=',
+      parse_error,
+      "problem key '" << key << "': expected '" << name << "=<dtype>', got '" << field << "'");
   auto t = dtype_from_string(field.substr(name.size() + 1));
   PT_REQUIRE(t.has_value(), parse_error,
              "problem key '" << key << "': unknown dtype in '" << field
@@ -117,10 +117,10 @@ void ConvProblem::validate() const {
              "problem '" << problem_key(*this) << "': groups = " << groups
                          << " must divide c = " << c << " and k = " << k);
   // Every term fits in int64 since each factor is below 2^31.
-  PT_REQUIRE(h + 2 * pad_h >= dilation_h * (r - 1) + 1 && w + 2 * pad_w >= dilation_w * (s - 1) + 1,
-             invalid_argument,
-             "problem '" << problem_key(*this)
-                         << "': the dilated filter is larger than the padded input");
+  PT_REQUIRE(
+      h + 2 * pad_h >= dilation_h * (r - 1) + 1 && w + 2 * pad_w >= dilation_w * (s - 1) + 1,
+      invalid_argument,
+      "problem '" << problem_key(*this) << "': the dilated filter is larger than the padded input");
 }
 
 void GemmProblem::validate() const {
@@ -133,22 +133,27 @@ std::string problem_key(const ConvProblem& p) {
   std::string s;
   s.reserve(96);
   detail::append(s, "conv2d n", p.n, "_c", p.c, "_h", p.h, "_w", p.w, "_k", p.k, "_r", p.r, "_s",
-                   p.s, "_p", p.pad_h, "x", p.pad_w, "_u", p.stride_h, "x", p.stride_w, "_d",
-                   p.dilation_h, "x", p.dilation_w, "_g", p.groups, " x=", to_string(p.x_dtype),
-                   " w=", to_string(p.w_dtype), " y=", to_string(p.y_dtype), " acc=",
-                   to_string(p.compute));
+                 p.s, "_p", p.pad_h, "x", p.pad_w, "_u", p.stride_h, "x", p.stride_w, "_d",
+                 p.dilation_h, "x", p.dilation_w, "_g", p.groups, " x=", to_string(p.x_dtype),
+                 " w=", to_string(p.w_dtype), " y=", to_string(p.y_dtype),
+                 " acc=", to_string(p.compute));
   return s;
 }
 
 std::string problem_key(const GemmProblem& p) {
   std::string s = detail::cat("gemm m", p.m, "_n", p.n, "_k", p.k, "_ta", p.transa ? "1" : "0",
                               "_tb", p.transb ? "1" : "0");
-  s += " a="; s += to_string(p.a_dtype);
-  s += " b="; s += to_string(p.b_dtype);
-  s += " d="; s += to_string(p.d_dtype);
-  s += " acc="; s += to_string(p.compute);
+  s += " a=";
+  s += to_string(p.a_dtype);
+  s += " b=";
+  s += to_string(p.b_dtype);
+  s += " d=";
+  s += to_string(p.d_dtype);
+  s += " acc=";
+  s += to_string(p.compute);
   s += p.bias ? " bias=1" : " bias=0";
-  s += " act="; s += to_string(p.activation);
+  s += " act=";
+  s += to_string(p.activation);
   return s;
 }
 
@@ -208,9 +213,9 @@ GemmProblem parse_gemm_key(std::string_view key) {
                              << "' is not a gemm key (expected 'gemm m.._n.._k.._ta._tb. a=.. b=.. "
                                 "d=.. acc=.. bias=. act=..')");
   Split<5> f(tokens[1], '_');
-  PT_REQUIRE(f.size() == 5, parse_error,
-             "problem key '" << key << "': geometry '" << tokens[1]
-                             << "' needs 5 fields m_n_k_ta_tb");
+  PT_REQUIRE(
+      f.size() == 5, parse_error,
+      "problem key '" << key << "': geometry '" << tokens[1] << "' needs 5 fields m_n_k_ta_tb");
   GemmProblem p;
   p.m = parse_field(key, f[0], "m", 1)[0];
   p.n = parse_field(key, f[1], "n", 1)[0];
@@ -225,9 +230,9 @@ GemmProblem parse_gemm_key(std::string_view key) {
   p.b_dtype = parse_dtype_field(key, tokens[3], "b");
   p.d_dtype = parse_dtype_field(key, tokens[4], "d");
   p.compute = parse_dtype_field(key, tokens[5], "acc");
-  PT_REQUIRE(tokens[6] == "bias=0" || tokens[6] == "bias=1", parse_error,
-             "problem key '" << key << "': expected 'bias=0' or 'bias=1', got '" << tokens[6]
-                             << "'");
+  PT_REQUIRE(
+      tokens[6] == "bias=0" || tokens[6] == "bias=1", parse_error,
+      "problem key '" << key << "': expected 'bias=0' or 'bias=1', got '" << tokens[6] << "'");
   p.bias = tokens[6] == "bias=1";
   PT_REQUIRE(tokens[7].substr(0, 4) == "act=", parse_error,
              "problem key '" << key << "': expected 'act=<activation>', got '" << tokens[7] << "'");
@@ -256,7 +261,8 @@ std::size_t hash_value(const ConvProblem& p) {
                          p.stride_w, p.dilation_h, p.dilation_w, p.groups}) {
     mix(h, static_cast<std::uint64_t>(v));
   }
-  for (DType t : {p.x_dtype, p.w_dtype, p.y_dtype, p.compute}) mix(h, static_cast<std::uint64_t>(t));
+  for (DType t : {p.x_dtype, p.w_dtype, p.y_dtype, p.compute})
+    mix(h, static_cast<std::uint64_t>(t));
   return h;
 }
 
@@ -264,7 +270,8 @@ std::size_t hash_value(const GemmProblem& p) {
   std::size_t h = 0x67656d6d;  // "gemm"
   for (std::int64_t v : {p.m, p.n, p.k}) mix(h, static_cast<std::uint64_t>(v));
   mix(h, (p.transa ? 1u : 0u) | (p.transb ? 2u : 0u) | (p.bias ? 4u : 0u));
-  for (DType t : {p.a_dtype, p.b_dtype, p.d_dtype, p.compute}) mix(h, static_cast<std::uint64_t>(t));
+  for (DType t : {p.a_dtype, p.b_dtype, p.d_dtype, p.compute})
+    mix(h, static_cast<std::uint64_t>(t));
   mix(h, static_cast<std::uint64_t>(p.activation));
   return h;
 }

@@ -13,8 +13,8 @@ namespace {
 // Names indexed by the enum's value; the static_asserts below keep each table complete.
 constexpr std::array<std::string_view, 3> kApiNames = {"cudnn_legacy", "cudnn_graph", "cublaslt"};
 constexpr std::array<std::string_view, kLegacyAlgoCount> kLegacyAlgoNames = {
-    "implicit_gemm", "implicit_precomp_gemm", "gemm",     "direct",
-    "fft",           "fft_tiling",            "winograd", "winograd_nonfused"};
+    "implicit_gemm", "implicit_precomp_gemm", "gemm", "direct", "fft", "fft_tiling",
+    "winograd",      "winograd_nonfused"};
 constexpr std::array<std::string_view, 4> kMathTypeNames = {"default", "tensor_op",
                                                             "tensor_op_allow_conversion", "fma"};
 constexpr std::array<std::string_view, 4> kGraphSourceNames = {"engine_enum", "heuristic_a",
@@ -97,10 +97,14 @@ std::optional<Precision> precision_from_string(std::string_view s) {
 DType storage_dtype(Precision p) {
   switch (p) {
     case Precision::fp32:
-    case Precision::tf32: return DType::fp32;
-    case Precision::fp16: return DType::fp16;
-    case Precision::bf16: return DType::bf16;
-    case Precision::int8: return DType::int8;
+    case Precision::tf32:
+      return DType::fp32;
+    case Precision::fp16:
+      return DType::fp16;
+    case Precision::bf16:
+      return DType::bf16;
+    case Precision::int8:
+      return DType::int8;
   }
   return DType::fp32;
 }
@@ -159,9 +163,12 @@ std::optional<std::int64_t> GraphEngineTactic::knob(std::string_view name) const
 
 Api api_of(const TacticConfig& t) {
   switch (t.index()) {
-    case 0: return Api::cudnn_legacy;
-    case 1: return Api::cudnn_graph;
-    default: return Api::cublaslt;
+    case 0:
+      return Api::cudnn_legacy;
+    case 1:
+      return Api::cudnn_graph;
+    default:
+      return Api::cublaslt;
   }
 }
 
@@ -189,9 +196,9 @@ std::string tactic_id(const TacticConfig& t) {
   }
   const auto& c = std::get<CublasLtTactic>(t);
   return detail::cat("cublaslt/algo", c.algo_id, "/tile=", c.tile, "/stages=", c.stages,
-                     "/splitk=", c.split_k, "/red=", to_string(c.reduction), "/swz=",
-                     c.cta_swizzling, "/custom=", c.custom_option, "/inner=", c.inner_shape,
-                     "/cluster=", c.cluster_shape);
+                     "/splitk=", c.split_k, "/red=", to_string(c.reduction),
+                     "/swz=", c.cta_swizzling, "/custom=", c.custom_option,
+                     "/inner=", c.inner_shape, "/cluster=", c.cluster_shape);
 }
 
 bool same_tactic(const TacticConfig& a, const TacticConfig& b) {

@@ -9,8 +9,8 @@
 
 #include "plantune/core/error.h"
 #include "plantune/tuner/problem_from_graph.h"
-#include "variant_rules.h"
 #include "text.h"
+#include "variant_rules.h"
 
 namespace plantune::tuner {
 namespace {
@@ -166,12 +166,22 @@ void VariantResult::validate() const {
   detail::check_variant_structure(*this);
 }
 
+void trim_candidates(VariantResult& r, std::size_t max_ok,
+                     const std::function<bool(const Candidate&)>& keep) {
+  std::size_t ok_seen = 0;
+  std::erase_if(r.candidates, [&](const Candidate& c) {
+    if (c.outcome == Outcome::ok && ok_seen++ < max_ok) return false;
+    if (c.outcome == Outcome::incorrect) return false;
+    return !(keep && keep(c));
+  });
+}
+
 Entry Entry::for_problem(const Problem& p) { return Entry{problem_key(p), p, {}}; }
 
 const VariantResult* Entry::find(const Variant& v) const {
-  auto it = std::lower_bound(
-      variants.begin(), variants.end(), v,
-      [](const VariantResult& r, const Variant& x) { return r.variant < x; });
+  auto it =
+      std::lower_bound(variants.begin(), variants.end(), v,
+                       [](const VariantResult& r, const Variant& x) { return r.variant < x; });
   return it != variants.end() && it->variant == v ? &*it : nullptr;
 }
 
@@ -271,7 +281,8 @@ MergeReport TacticDb::merge(const TacticDb& other) {
     return report;
   }
   bool reverify = report.environment.verdict == EnvVerdict::reverify;
-  std::string reason = detail::cat("measured in another environment: ", report.environment.reason());
+  std::string reason =
+      detail::cat("measured in another environment: ", report.environment.reason());
 
   for (const Entry* theirs : other.sorted_entries()) {
     Entry incoming = *theirs;

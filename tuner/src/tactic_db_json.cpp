@@ -1,13 +1,15 @@
 #include "plantune/tuner/tactic_db_json.h"
 
+#include <algorithm>
 #include <charconv>
+#include <iterator>
 #include <limits>
 
 #include "json_members.h"
 #include "plantune/core/error.h"
 #include "tactic_json_io.h"
-#include "variant_rules.h"
 #include "text.h"
+#include "variant_rules.h"
 
 namespace plantune::tuner {
 namespace {
@@ -18,15 +20,15 @@ using detail::Members;
 
 constexpr std::int64_t kMaxDim = std::numeric_limits<std::int32_t>::max();
 
-constexpr std::array<std::string_view, 4> kTopMembers = {"format", "schema_version",
-                                                         "environment", "entries"};
+constexpr std::array<std::string_view, 4> kTopMembers = {"format", "schema_version", "environment",
+                                                         "entries"};
 constexpr std::array<std::string_view, 7> kEnvMembers = {
-    "gpu_name",      "compute_capability", "sm_count",        "driver_version",
-    "cuda_runtime_version", "cudnn_version", "plantune_version"};
+    "gpu_name",      "compute_capability", "sm_count", "driver_version", "cuda_runtime_version",
+    "cudnn_version", "plantune_version"};
 constexpr std::array<std::string_view, 2> kEntryMembers = {"key", "variants"};
 constexpr std::array<std::string_view, 9> kVariantMembers = {
-    "layout", "precision", "padded_c",   "padded_k",  "status",
-    "reverify_reason", "winner", "provenance", "candidates"};
+    "layout",          "precision", "padded_c",   "padded_k",  "status",
+    "reverify_reason", "winner",    "provenance", "candidates"};
 constexpr std::array<std::string_view, 4> kProvenanceMembers = {"date", "command", "commit",
                                                                 "tuning_seconds"};
 
@@ -96,7 +98,9 @@ Environment read_environment(JsonReader& r) {
   std::string_view key;
   while (r.next_member(key)) {
     switch (m.take(key)) {
-      case 0: e.gpu_name = r.string(); break;
+      case 0:
+        e.gpu_name = r.string();
+        break;
       case 1: {
         std::string_view s = r.string_view();
         auto dot = s.find('.');
@@ -111,11 +115,21 @@ Environment read_environment(JsonReader& r) {
         }
         break;
       }
-      case 2: e.sm_count = static_cast<int>(r.integer(0, 1'000'000)); break;
-      case 3: e.driver_version = r.string(); break;
-      case 4: e.cuda_runtime_version = r.string(); break;
-      case 5: e.cudnn_version = r.string(); break;
-      default: e.plantune_version = r.string(); break;
+      case 2:
+        e.sm_count = static_cast<int>(r.integer(0, 1'000'000));
+        break;
+      case 3:
+        e.driver_version = r.string();
+        break;
+      case 4:
+        e.cuda_runtime_version = r.string();
+        break;
+      case 5:
+        e.cudnn_version = r.string();
+        break;
+      default:
+        e.plantune_version = r.string();
+        break;
     }
   }
   m.require({0, 1, 2, 3, 4, 5, 6});
@@ -136,16 +150,24 @@ Provenance read_provenance(JsonReader& r) {
                              "' is not a UTC timestamp YYYY-MM-DDTHH:MM:SSZ"));
         }
         break;
-      case 1: p.command = r.string(); break;
-      case 2: p.commit = r.string(); break;
-      default: p.tuning_seconds = r.number(0, 1e9); break;
+      case 1:
+        p.command = r.string();
+        break;
+      case 2:
+        p.commit = r.string();
+        break;
+      default:
+        p.tuning_seconds = r.number(0, 1e9);
+        break;
     }
   }
   m.require({0, 1, 2, 3});
   return p;
 }
 
-VariantResult read_variant(JsonReader& r) {
+// `scratch` collects the candidates before they move into a vector of the exact size: one
+// allocation per variant instead of a growing vector's several.
+VariantResult read_variant(JsonReader& r, std::vector<Candidate>& scratch) {
   VariantResult v;
   std::optional<std::string_view> winner;
   std::string winner_storage;  // when the name had escapes (not a view into the text)
@@ -154,29 +176,45 @@ VariantResult read_variant(JsonReader& r) {
   std::string_view key;
   while (r.next_member(key)) {
     switch (m.take(key)) {
-      case 0: v.variant.layout = detail::read_layout(r); break;
-      case 1: v.variant.precision = detail::read_precision(r); break;
-      case 2: v.variant.padded_c = r.integer(0, kMaxDim); break;
-      case 3: v.variant.padded_k = r.integer(0, kMaxDim); break;
+      case 0:
+        v.variant.layout = detail::read_layout(r);
+        break;
+      case 1:
+        v.variant.precision = detail::read_precision(r);
+        break;
+      case 2:
+        v.variant.padded_c = r.integer(0, kMaxDim);
+        break;
+      case 3:
+        v.variant.padded_k = r.integer(0, kMaxDim);
+        break;
       case 4: {
         std::string_view s = r.string_view();
         if (s != kStatusOk && s != kStatusReverify) {
-          r.fail(detail::cat("status '", s.substr(0, 64), "' is neither 'ok' nor 'needs_reverify'"));
+          r.fail(
+              detail::cat("status '", s.substr(0, 64), "' is neither 'ok' nor 'needs_reverify'"));
         }
         v.needs_reverify = s == kStatusReverify;
         break;
       }
-      case 5: v.reverify_reason = r.string(); break;
+      case 5:
+        v.reverify_reason = r.string();
+        break;
       case 6:
         if (!r.null_if_present()) {
           winner = r.string_view();
           if (!r.in_text(*winner)) winner = winner_storage = std::string(*winner);
         }
         break;
-      case 7: v.provenance = read_provenance(r); break;
+      case 7:
+        v.provenance = read_provenance(r);
+        break;
       default:
+        scratch.clear();
         r.begin_array();
-        while (r.next_element()) v.candidates.push_back(detail::read_candidate(r));
+        while (r.next_element()) scratch.push_back(detail::read_candidate(r));
+        v.candidates.reserve(scratch.size());
+        std::move(scratch.begin(), scratch.end(), std::back_inserter(v.candidates));
         break;
     }
   }
@@ -184,7 +222,8 @@ VariantResult read_variant(JsonReader& r) {
   if (v.needs_reverify && v.reverify_reason.empty()) {
     r.fail("status needs_reverify needs a non-empty 'reverify_reason'");
   }
-  if (!v.needs_reverify && m.has(5)) r.fail("'reverify_reason' is only allowed with status needs_reverify");
+  if (!v.needs_reverify && m.has(5))
+    r.fail("'reverify_reason' is only allowed with status needs_reverify");
   try {
     detail::check_variant_structure(v);
   } catch (const Error& e) {
@@ -201,7 +240,7 @@ VariantResult read_variant(JsonReader& r) {
   return v;
 }
 
-Entry read_entry(JsonReader& r) {
+Entry read_entry(JsonReader& r, std::vector<Candidate>& scratch) {
   Entry e;
   Members m(r, kEntryMembers);
   r.begin_object();
@@ -217,7 +256,7 @@ Entry read_entry(JsonReader& r) {
     } else {
       r.begin_array();
       while (r.next_element()) {
-        e.variants.push_back(read_variant(r));
+        e.variants.push_back(read_variant(r, scratch));
         std::size_t n = e.variants.size();
         if (n >= 2 && !(e.variants[n - 2].variant < e.variants[n - 1].variant)) {
           r.fail(detail::cat(
@@ -267,6 +306,7 @@ std::string tactic_db_to_json(const TacticDb& db) {
 TacticDb tactic_db_from_json(std::string_view text, const std::string& source) {
   JsonReader r(text, source);
   TacticDb db;
+  std::vector<Candidate> scratch;
   Members m(r, kTopMembers);
   if (r.peek() != detail::JsonType::object) {
     r.fail(detail::cat("not a tactic database (expected a JSON object with format \"",
@@ -290,11 +330,13 @@ TacticDb tactic_db_from_json(std::string_view text, const std::string& source) {
         }
         break;
       }
-      case 2: db.env_ = read_environment(r); break;
+      case 2:
+        db.env_ = read_environment(r);
+        break;
       default: {
         r.begin_array();
         while (r.next_element()) {
-          Entry e = read_entry(r);
+          Entry e = read_entry(r, scratch);
           std::string k = e.key;
           // try_emplace leaves k alone when the key exists, so k still names it below.
           if (!db.entries_.try_emplace(std::move(k), std::move(e)).second) {

@@ -44,8 +44,7 @@ class FileLock {
  public:
   explicit FileLock(const std::string& path) : lock_path_(path + ".lock"), fd_(open_lock()) {
     while (::flock(fd_.get(), LOCK_EX) != 0) {
-      PT_REQUIRE(errno == EINTR, io_error,
-                 "cannot lock '" << lock_path_ << "': " << errno_text());
+      PT_REQUIRE(errno == EINTR, io_error, "cannot lock '" << lock_path_ << "': " << errno_text());
     }
   }
   // The lock is released when the descriptor closes.
@@ -53,8 +52,7 @@ class FileLock {
  private:
   int open_lock() {
     int fd = ::open(lock_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    PT_REQUIRE(fd >= 0, io_error,
-               "cannot open lock file '" << lock_path_ << "': " << errno_text());
+    PT_REQUIRE(fd >= 0, io_error, "cannot open lock file '" << lock_path_ << "': " << errno_text());
     return fd;
   }
   std::string lock_path_;
@@ -69,15 +67,15 @@ std::string parent_dir(const std::string& path) {
 }
 
 bool file_exists(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
 }
 
 std::string read_file(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  PT_REQUIRE(fd.get() >= 0, io_error, "cannot open tactic database '" << path << "': "
-                                                                      << errno_text());
-  struct stat st{};
+  PT_REQUIRE(fd.get() >= 0, io_error,
+             "cannot open tactic database '" << path << "': " << errno_text());
+  struct stat st {};
   PT_REQUIRE(::fstat(fd.get(), &st) == 0, io_error,
              "cannot stat '" << path << "': " << errno_text());
   PT_REQUIRE(S_ISREG(st.st_mode), io_error, "'" << path << "' is not a regular file");
@@ -103,7 +101,7 @@ void write_atomically(const std::string& path, const std::string& text) {
   static std::atomic<unsigned> counter{0};
   std::string tmp = detail::cat(path, ".tmp.", ::getpid(), ".", counter.fetch_add(1));
   mode_t mode = 0644;
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) == 0) mode = st.st_mode & 07777;
 
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode));
@@ -113,7 +111,7 @@ void write_atomically(const std::string& path, const std::string& text) {
     std::string why = errno_text();
     ::unlink(tmp.c_str());
     PT_FAIL(io_error, "cannot save tactic database '" << path << "': " << step << " '" << tmp
-                                                       << "' failed: " << why);
+                                                      << "' failed: " << why);
   };
   std::size_t done = 0;
   while (done < text.size()) {
@@ -128,9 +126,9 @@ void write_atomically(const std::string& path, const std::string& text) {
 
   std::string dir = parent_dir(path);
   Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  PT_REQUIRE(dfd.get() >= 0 && ::fsync(dfd.get()) == 0, io_error,
-             "saved '" << path << "' but cannot fsync its directory '" << dir
-                       << "': " << errno_text());
+  PT_REQUIRE(
+      dfd.get() >= 0 && ::fsync(dfd.get()) == 0, io_error,
+      "saved '" << path << "' but cannot fsync its directory '" << dir << "': " << errno_text());
 }
 
 }  // namespace
@@ -163,7 +161,8 @@ LoadResult load_tactic_db(const std::string& path, const Environment* current, b
 
   result.environment = check_environment(result.db.environment(), *current);
   switch (result.environment.verdict) {
-    case EnvVerdict::same: break;
+    case EnvVerdict::same:
+      break;
     case EnvVerdict::reverify:
       result.marked_reverify = result.db.mark_needs_reverify(
           detail::cat("measured in another environment: ", result.environment.reason()));

@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <limits>
-
 #include <nlohmann/json.hpp>
 
 #include "json_members.h"
@@ -42,13 +41,28 @@ void write_string_list(JsonWriter& w, const std::vector<std::string>& v) {
 }
 
 constexpr std::array<std::string_view, 17> kTacticMembers = {
-    "api",         "algo",          "math_type",        "engine_id",     "knobs",
-    "source",      "behavior_notes", "numerical_notes", "algo_id",       "tile",
-    "stages",      "split_k",       "reduction_scheme", "cta_swizzling", "custom_option",
+    "api",         "algo",           "math_type",        "engine_id",     "knobs",
+    "source",      "behavior_notes", "numerical_notes",  "algo_id",       "tile",
+    "stages",      "split_k",        "reduction_scheme", "cta_swizzling", "custom_option",
     "inner_shape", "cluster_shape"};
 enum TacticMember : std::size_t {
-  kApi, kAlgo, kMathType, kEngineId, kKnobs, kSource, kBehaviorNotes, kNumericalNotes,
-  kAlgoId, kTile, kStages, kSplitK, kReduction, kSwizzle, kCustom, kInner, kCluster
+  kApi,
+  kAlgo,
+  kMathType,
+  kEngineId,
+  kKnobs,
+  kSource,
+  kBehaviorNotes,
+  kNumericalNotes,
+  kAlgoId,
+  kTile,
+  kStages,
+  kSplitK,
+  kReduction,
+  kSwizzle,
+  kCustom,
+  kInner,
+  kCluster
 };
 
 constexpr std::array<std::string_view, 6> kTimingMembers = {"median_ms", "p10_ms", "p90_ms",
@@ -66,19 +80,31 @@ TimingStats read_timing(JsonReader& r) {
   std::string_view key;
   while (r.next_member(key)) {
     switch (m.take(key)) {
-      case 0: t.median_ms = r.number(0, kMaxMs); break;
-      case 1: t.p10_ms = r.number(0, kMaxMs); break;
-      case 2: t.p90_ms = r.number(0, kMaxMs); break;
-      case 3: t.n = r.integer(1, 1'000'000'000); break;
-      case 4: spread = r.number(0, kMaxMs); break;
-      default: t.cold_l2 = r.boolean(); break;
+      case 0:
+        t.median_ms = r.number(0, kMaxMs);
+        break;
+      case 1:
+        t.p10_ms = r.number(0, kMaxMs);
+        break;
+      case 2:
+        t.p90_ms = r.number(0, kMaxMs);
+        break;
+      case 3:
+        t.n = r.integer(1, 1'000'000'000);
+        break;
+      case 4:
+        spread = r.number(0, kMaxMs);
+        break;
+      default:
+        t.cold_l2 = r.boolean();
+        break;
     }
   }
   m.require({0, 1, 2, 3, 4, 5});
   double expected = t.spread();
   if (std::fabs(spread - expected) > 1e-9 * std::max(1.0, expected)) {
-    r.fail(cat("timing spread ", std::to_string(spread), " is not (p90 - p10) / median = ",
-               std::to_string(expected)));
+    r.fail(cat("timing spread ", std::to_string(spread),
+               " is not (p90 - p10) / median = ", std::to_string(expected)));
   }
   return t;
 }
@@ -90,11 +116,21 @@ Validation read_validation(JsonReader& r) {
   std::string_view key;
   while (r.next_member(key)) {
     switch (m.take(key)) {
-      case 0: v.reference = r.string(); break;
-      case 1: v.max_rel_error = r.number(0, std::numeric_limits<double>::max()); break;
-      case 2: v.tolerance = r.number(0, std::numeric_limits<double>::max()); break;
-      case 3: v.output_finite = r.boolean(); break;
-      default: v.redzones_intact = r.boolean(); break;
+      case 0:
+        v.reference = r.string();
+        break;
+      case 1:
+        v.max_rel_error = r.number(0, std::numeric_limits<double>::max());
+        break;
+      case 2:
+        v.tolerance = r.number(0, std::numeric_limits<double>::max());
+        break;
+      case 3:
+        v.output_finite = r.boolean();
+        break;
+      default:
+        v.redzones_intact = r.boolean();
+        break;
     }
   }
   m.require({0, 1, 2, 3, 4});
@@ -189,10 +225,18 @@ TacticConfig read_tactic(JsonReader& r) {
   std::string_view key;
   while (r.next_member(key)) {
     switch (m.take(key)) {
-      case kApi: api = read_enum<Api>(r, api_from_string, "api"); break;
-      case kAlgo: legacy.algo = read_enum<LegacyAlgo>(r, legacy_algo_from_string, "legacy algorithm"); break;
-      case kMathType: legacy.math = read_enum<MathType>(r, math_type_from_string, "math type"); break;
-      case kEngineId: graph.engine_id = r.integer(0, kMaxId); break;
+      case kApi:
+        api = read_enum<Api>(r, api_from_string, "api");
+        break;
+      case kAlgo:
+        legacy.algo = read_enum<LegacyAlgo>(r, legacy_algo_from_string, "legacy algorithm");
+        break;
+      case kMathType:
+        legacy.math = read_enum<MathType>(r, math_type_from_string, "math type");
+        break;
+      case kEngineId:
+        graph.engine_id = r.integer(0, kMaxId);
+        break;
       case kKnobs: {
         r.begin_object();
         std::string_view name;
@@ -204,18 +248,44 @@ TacticConfig read_tactic(JsonReader& r) {
         }
         break;
       }
-      case kSource: source_storage = r.string(); source = source_storage; break;
-      case kBehaviorNotes: graph.behavior_notes = read_string_list(r); break;
-      case kNumericalNotes: graph.numerical_notes = read_string_list(r); break;
-      case kAlgoId: lt.algo_id = r.integer(0, kMaxId); break;
-      case kTile: lt.tile = r.string(); break;
-      case kStages: lt.stages = r.string(); break;
-      case kSplitK: lt.split_k = r.integer(1, kMaxDim); break;
-      case kReduction: lt.reduction = read_enum<ReductionScheme>(r, reduction_scheme_from_string, "reduction scheme"); break;
-      case kSwizzle: lt.cta_swizzling = r.integer(0, kMaxDim); break;
-      case kCustom: lt.custom_option = r.integer(0, kMaxDim); break;
-      case kInner: lt.inner_shape = r.string(); break;
-      default: lt.cluster_shape = r.string(); break;
+      case kSource:
+        source_storage = r.string();
+        source = source_storage;
+        break;
+      case kBehaviorNotes:
+        graph.behavior_notes = read_string_list(r);
+        break;
+      case kNumericalNotes:
+        graph.numerical_notes = read_string_list(r);
+        break;
+      case kAlgoId:
+        lt.algo_id = r.integer(0, kMaxId);
+        break;
+      case kTile:
+        lt.tile = r.string();
+        break;
+      case kStages:
+        lt.stages = r.string();
+        break;
+      case kSplitK:
+        lt.split_k = r.integer(1, kMaxDim);
+        break;
+      case kReduction:
+        lt.reduction =
+            read_enum<ReductionScheme>(r, reduction_scheme_from_string, "reduction scheme");
+        break;
+      case kSwizzle:
+        lt.cta_swizzling = r.integer(0, kMaxDim);
+        break;
+      case kCustom:
+        lt.custom_option = r.integer(0, kMaxDim);
+        break;
+      case kInner:
+        lt.inner_shape = r.string();
+        break;
+      default:
+        lt.cluster_shape = r.string();
+        break;
     }
   }
   m.require({kApi});
@@ -314,12 +384,24 @@ Candidate read_candidate(JsonReader& r) {
   std::string_view key;
   while (r.next_member(key)) {
     switch (m.take(key)) {
-      case 0: c.tactic = read_tactic(r); break;
-      case 1: c.outcome = read_enum<Outcome>(r, outcome_from_string, "outcome"); break;
-      case 2: c.timing = read_timing(r); break;
-      case 3: c.workspace_bytes = r.integer(0, kMaxBytes); break;
-      case 4: c.validation = read_validation(r); break;
-      default: c.detail = r.string(); break;
+      case 0:
+        c.tactic = read_tactic(r);
+        break;
+      case 1:
+        c.outcome = read_enum<Outcome>(r, outcome_from_string, "outcome");
+        break;
+      case 2:
+        c.timing = read_timing(r);
+        break;
+      case 3:
+        c.workspace_bytes = r.integer(0, kMaxBytes);
+        break;
+      case 4:
+        c.validation = read_validation(r);
+        break;
+      default:
+        c.detail = r.string();
+        break;
     }
   }
   m.require({0, 1, 3});
@@ -389,11 +471,21 @@ Tactic tactic_from_json_string(std::string_view text, const std::string& source)
     std::string_view key;
     while (r.next_member(key)) {
       switch (m.take(key)) {
-        case 0: t.variant.layout = detail::read_layout(r); break;
-        case 1: t.variant.precision = detail::read_precision(r); break;
-        case 2: t.variant.padded_c = r.integer(0, detail::kMaxDim); break;
-        case 3: t.variant.padded_k = r.integer(0, detail::kMaxDim); break;
-        default: t.config = detail::read_tactic(r); break;
+        case 0:
+          t.variant.layout = detail::read_layout(r);
+          break;
+        case 1:
+          t.variant.precision = detail::read_precision(r);
+          break;
+        case 2:
+          t.variant.padded_c = r.integer(0, detail::kMaxDim);
+          break;
+        case 3:
+          t.variant.padded_k = r.integer(0, detail::kMaxDim);
+          break;
+        default:
+          t.config = detail::read_tactic(r);
+          break;
       }
     }
     m.require({0, 1, 2, 3, 4});

@@ -1,7 +1,7 @@
 #pragma once
 // cat() builds a string by appending its parts left to right (strings, string views, C
-// strings, chars, integers); append() appends them to an existing string. Used instead of `"literal" + std::string(...)`, which GCC 12 at -O3
-// flags with a false -Wrestrict.
+// strings, chars, integers); append() appends them to an existing string. Used instead of
+// `"literal" + std::string(...)`, which GCC 12 at -O3 flags with a false -Wrestrict.
 #include <charconv>
 #include <concepts>
 #include <string>
@@ -12,8 +12,7 @@ namespace plantune::tuner::detail {
 inline void append_part(std::string& s, std::string_view v) { s += v; }
 inline void append_part(std::string& s, char c) { s += c; }
 template <std::integral T>
-  requires(!std::same_as<T, char> && !std::same_as<T, bool>)
-void append_part(std::string& s, T v) {
+requires(!std::same_as<T, char> && !std::same_as<T, bool>) void append_part(std::string& s, T v) {
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof buf, v);
   s.append(buf, r.ptr);

@@ -43,25 +43,23 @@ struct TimingStats {
 
 // Comparison of a tactic's output with an independent reference.
 struct Validation {
-  std::string reference;      // which reference, e.g. "direct_fp64" or "cpu_sampled"
-  double max_rel_error = 0;   // over finite outputs
-  double tolerance = 0;       // per-dtype limit for max_rel_error
-  bool output_finite = true;  // false: NaN or Inf where the reference is finite
+  std::string reference;        // which reference, e.g. "direct_fp64" or "cpu_sampled"
+  double max_rel_error = 0;     // over finite outputs
+  double tolerance = 0;         // per-dtype limit for max_rel_error
+  bool output_finite = true;    // false: NaN or Inf where the reference is finite
   bool redzones_intact = true;  // guard bytes around output and workspace unchanged
 
-  bool passed() const {
-    return output_finite && redzones_intact && max_rel_error <= tolerance;
-  }
+  bool passed() const { return output_finite && redzones_intact && max_rel_error <= tolerance; }
   bool operator==(const Validation&) const = default;
 };
 
 struct Candidate {
   TacticConfig tactic;
   Outcome outcome = Outcome::not_supported;
-  std::optional<TimingStats> timing;      // present when timed
-  std::int64_t workspace_bytes = 0;       // requested workspace
-  std::optional<Validation> validation;   // present when compared with a reference
-  std::string detail;                     // why it was not ok (a status name), may be empty
+  std::optional<TimingStats> timing;     // present when timed
+  std::int64_t workspace_bytes = 0;      // requested workspace
+  std::optional<Validation> validation;  // present when compared with a reference
+  std::string detail;                    // why it was not ok (a status name), may be empty
 
   bool operator==(const Candidate&) const = default;
 };

@@ -16,7 +16,7 @@
 namespace plantune::tuner {
 
 struct Environment {
-  std::string gpu_name;         // "NVIDIA H200"
+  std::string gpu_name;            // "NVIDIA H200"
   int cc_major = 0, cc_minor = 0;  // compute capability
   int sm_count = 0;
   std::string driver_version;        // as the device reports it, e.g. "13.0" or "580.65.06"

@@ -27,8 +27,10 @@ struct TunableOp {
 };
 
 // Every tunable op of `g` in op order (several ops may share a key).
-std::vector<TunableOp> tunable_ops(const Graph& g, std::optional<std::int64_t> batch = std::nullopt);
+std::vector<TunableOp> tunable_ops(const Graph& g,
+                                   std::optional<std::int64_t> batch = std::nullopt);
 // The distinct keys of tunable_ops(), in order of first use.
-std::vector<std::string> tunable_keys(const Graph& g, std::optional<std::int64_t> batch = std::nullopt);
+std::vector<std::string> tunable_keys(const Graph& g,
+                                      std::optional<std::int64_t> batch = std::nullopt);
 
 }  // namespace plantune::tuner

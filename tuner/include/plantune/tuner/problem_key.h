@@ -48,7 +48,7 @@ struct GemmProblem {
   bool transa = false, transb = false;
   DType a_dtype = DType::fp32, b_dtype = DType::fp32, d_dtype = DType::fp32;
   DType compute = DType::fp32;
-  bool bias = false;                       // epilogue: add bias[N]
+  bool bias = false;                         // epilogue: add bias[N]
   Activation activation = Activation::none;  // epilogue: after the bias
 
   // Throws invalid_argument naming the key when a size is outside 1..2^31-1.

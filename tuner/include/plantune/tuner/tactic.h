@@ -26,7 +26,14 @@ enum class Api { cudnn_legacy, cudnn_graph, cublaslt };
 
 // cudnnConvolutionFwdAlgo_t, in the library's order (the GPU code static_asserts the count).
 enum class LegacyAlgo {
-  implicit_gemm, implicit_precomp_gemm, gemm, direct, fft, fft_tiling, winograd, winograd_nonfused
+  implicit_gemm,
+  implicit_precomp_gemm,
+  gemm,
+  direct,
+  fft,
+  fft_tiling,
+  winograd,
+  winograd_nonfused
 };
 inline constexpr int kLegacyAlgoCount = 8;
 
@@ -108,10 +115,10 @@ struct GraphEngineTactic {
 };
 
 struct CublasLtTactic {
-  std::int64_t algo_id = 0;                 // CUBLASLT_ALGO_CONFIG_ID
-  std::string tile = "UNDEFINED";           // CUBLASLT_MATMUL_TILE_<tile>
-  std::string stages = "UNDEFINED";         // CUBLASLT_MATMUL_STAGES_<stages>
-  std::int64_t split_k = 1;                 // CUBLASLT_ALGO_CONFIG_SPLITK_NUM
+  std::int64_t algo_id = 0;          // CUBLASLT_ALGO_CONFIG_ID
+  std::string tile = "UNDEFINED";    // CUBLASLT_MATMUL_TILE_<tile>
+  std::string stages = "UNDEFINED";  // CUBLASLT_MATMUL_STAGES_<stages>
+  std::int64_t split_k = 1;          // CUBLASLT_ALGO_CONFIG_SPLITK_NUM
   ReductionScheme reduction = ReductionScheme::none;
   std::int64_t cta_swizzling = 0;           // CUBLASLT_ALGO_CONFIG_CTA_SWIZZLING
   std::int64_t custom_option = 0;           // CUBLASLT_ALGO_CONFIG_CUSTOM_OPTION

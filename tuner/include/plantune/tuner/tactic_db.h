@@ -27,9 +27,9 @@ inline constexpr int kTacticDbSchemaVersion = 1;
 
 // How a variant's results came to be.
 struct Provenance {
-  std::string date;     // UTC, "2026-11-22T04:12:25Z"
-  std::string command;  // the command line that measured it
-  std::string commit;   // plantune source revision, may be empty
+  std::string date;           // UTC, "2026-11-22T04:12:25Z"
+  std::string command;        // the command line that measured it
+  std::string commit;         // plantune source revision, may be empty
   double tuning_seconds = 0;  // time spent tuning this variant
 
   // Provenance dated now (UTC).
@@ -55,6 +55,12 @@ struct VariantResult {
   void validate() const;
   bool operator==(const VariantResult&) const = default;
 };
+
+// Bounds what a variant stores (database size and load time grow with the candidates): keeps
+// the first `max_ok` ok candidates, every incorrect one (a tactic that once failed validation
+// stays known), and any other that `keep` selects; drops the rest, keeping rank order.
+void trim_candidates(VariantResult& r, std::size_t max_ok,
+                     const std::function<bool(const Candidate&)>& keep = {});
 
 struct Entry {
   std::string key;  // problem_key(problem)
@@ -95,11 +101,11 @@ struct Conflict {
 };
 
 struct MergeReport {
-  EnvCheck environment;             // the other database's environment against ours
-  std::size_t rejected_entries = 0;  // not merged: the environment check rejected them
-  std::size_t added_entries = 0;     // keys we did not have
-  std::size_t added_variants = 0;    // variants we did not have, of keys we had
-  std::size_t merged_variants = 0;   // variants both had, candidates merged
+  EnvCheck environment;                 // the other database's environment against ours
+  std::size_t rejected_entries = 0;     // not merged: the environment check rejected them
+  std::size_t added_entries = 0;        // keys we did not have
+  std::size_t added_variants = 0;       // variants we did not have, of keys we had
+  std::size_t merged_variants = 0;      // variants both had, candidates merged
   std::size_t replaced_unverified = 0;  // our needs_reverify variants replaced by verified ones
   std::vector<Conflict> conflicts;
 };

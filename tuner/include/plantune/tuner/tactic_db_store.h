@@ -22,10 +22,10 @@ inline constexpr std::size_t kMaxTacticDbFileBytes = std::size_t{1} << 30;
 
 struct LoadResult {
   TacticDb db;
-  EnvCheck environment;               // the file's environment against `current`
-  std::size_t rejected_entries = 0;   // dropped: measured on another GPU
-  std::size_t marked_reverify = 0;    // variants newly marked needs_reverify
-  bool file_missing = false;          // the file did not exist (missing_ok)
+  EnvCheck environment;              // the file's environment against `current`
+  std::size_t rejected_entries = 0;  // dropped: measured on another GPU
+  std::size_t marked_reverify = 0;   // variants newly marked needs_reverify
+  bool file_missing = false;         // the file did not exist (missing_ok)
 
   // One line: "<path>: N entries loaded", or why entries were rejected / need re-verifying.
   std::string summary(const std::string& path) const;
