@@ -52,6 +52,8 @@ constexpr i64 kInf = std::numeric_limits<i64>::max() / 4;
 // Conflict pairs above this are not searched (the CSR alone would pass 64 MiB): the seed stands.
 constexpr i64 kMaxConflictPairs = i64{1} << 23;
 constexpr i64 kFirstNodeLimit = 2048;      // node limit of the first round (then doubled)
+constexpr i64 kProbeShare = 4;         // probes below the best get limit / this
+constexpr int kProbesPerRound = 6;     // probes per preorder and round
 constexpr i64 kNodesPerClockCheck = 64;  // nodes between two looks at the clock
 
 i64 align_up(i64 x, i64 a) { return (x + a - 1) & ~(a - 1); }
@@ -629,6 +631,14 @@ Outcome Search::run(std::vector<i64>& offsets) {
   return result;
 }
 
+// The i-th term of the base-2 van der Corput sequence in (0, 1): bits of i mirrored.
+double van_der_corput(std::uint32_t i) {
+  double f = 0.0, unit = 0.5;
+  for (; i != 0; i >>= 1, unit *= 0.5)
+    if (i & 1) f += unit;
+  return f;
+}
+
 i64 ceil_to(i64 x, i64 g) { return (x + g - 1) / g * g; }
 
 i64 arena_of(const Problem& p, const std::vector<i64>& offsets) {
@@ -740,18 +750,23 @@ Plan solve_exact(const Problem& normalized, const Plan& seed, const ExactOptions
   };
 
   const std::size_t heuristics = std::size(kPreorders);
-  // Rounds of doubling node limits; in each, every preorder tries the bound itself, then each one
-  // bisects (bound, best) where a capacity that exhausts the limit counts as infeasible this round.
+  // Rounds of doubling node limits. In each, every preorder tries the bound itself, then samples
+  // capacities strictly between the bound and the best with a smaller limit, at fractions of the
+  // gap that follow the van der Corput sequence (1/2, 1/4, 3/4, 1/8, ...): which capacities are
+  // easy to fill is erratic, so spreading the probes finds plans that a bisection would skip.
+  std::vector<std::uint32_t> probe_index(heuristics, 0);
   for (i64 limit = kFirstNodeLimit; best.arena_bytes > lb; limit = std::min(limit * 2, kInf)) {
     for (std::size_t h = 0; h < heuristics && best.arena_bytes > lb; ++h)
       if (attempt(lb, h, limit).second) return finish();
-    for (std::size_t h = 0; h < heuristics && best.arena_bytes > lb; ++h) {
-      i64 lo = lb + g;
-      while (lo < best.arena_bytes && best.arena_bytes > lb) {
-        const i64 target = lo + (best.arena_bytes - g - lo) / (2 * g) * g;
-        const auto [r, timed_out] = attempt(target, h, limit);
-        if (timed_out) return finish();
-        if (r != Outcome::found) lo = std::max(lb, target + g);
+    const i64 probe_limit = std::max(kFirstNodeLimit, limit / kProbeShare);
+    for (std::size_t h = 0; h < heuristics; ++h) {
+      for (int k = 0; k < kProbesPerRound; ++k) {
+        const i64 steps = (best.arena_bytes - lb) / g;  // capacities lb + g .. best - g
+        if (steps < 2) break;
+        const double f = van_der_corput(++probe_index[h]);
+        const i64 target =
+            lb + g * std::clamp<i64>(static_cast<i64>(f * static_cast<double>(steps)), 1, steps - 1);
+        if (attempt(target, h, probe_limit).second) return finish();
       }
     }
   }
