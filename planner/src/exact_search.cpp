@@ -7,7 +7,6 @@
 #include <limits>
 #include <numeric>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -27,19 +26,24 @@
 //  - dominance: a candidate at offset o is skipped when some unplaced buffer c fits wholly below
 //    o at its own min offset (min_off(c) + size(c) <= o): dropping c there gives a plan with a
 //    smaller sum of offsets, found in another branch;
-//  - section inference: in each section the unplaced buffers all lie above max(floor, o), where
-//    floor is the highest placed top there, so floor + their total size must fit in C;
+//  - section inference: in each section the unplaced buffers all lie above the last key's offset
+//    and above the lowest of their min offsets, so that height + their total size must fit in C;
 //  - capacity: every unplaced buffer's min offset + size must fit in C;
+//  - stuck buffers: an unplaced buffer whose key is below the last one and that no unplaced
+//    buffer conflicts with can never be placed; and after a "hatless" buffer (no unplaced
+//    conflicting buffer) fails, the node's later candidates fail too;
 //  - decomposition: when no unplaced buffer crosses a section boundary, the two sides are
-//    independent and are searched one after the other (a failure on either side fails the node).
+//    independent and are searched one after the other (a failure on either side fails the node),
+//    each with its own preorder ranks.
 // The search is iterative (explicit frames, undo logs), so memory is O(buffers + conflict pairs +
-// sections) whatever the depth.
+// sections) whatever the depth; instances over kMaxConflictPairs keep the seed.
 //
 // Driver (solve_exact). Arena sizes of lowered plans are multiples of g = gcd(sizes, alignments,
-// fixed offsets), so bounds are rounded to g. Rounds with node limits that double: each round asks
-// for C = the proven bound (a plan there is optimal; a refutation raises the bound by g) and then
-// for C = best - g repeatedly (each plan found lowers the best), cycling static preorders. Only
-// node limits decide the path, so a search that finishes is deterministic; the clock only stops it.
+// fixed offsets), so bounds are rounded to g. Rounds with node limits that double, each cycling the
+// preorders: first C = the proven bound (a plan there is optimal), then probes at capacities
+// between the bound and the best (each plan found lowers the best). A refuted capacity raises the
+// bound. Only node limits decide the path, so a search that finishes is deterministic; the clock
+// only stops it.
 
 namespace plantune::planner {
 namespace {
@@ -51,9 +55,9 @@ using Clock = std::chrono::steady_clock;
 constexpr i64 kInf = std::numeric_limits<i64>::max() / 4;
 // Conflict pairs above this are not searched (the CSR alone would pass 64 MiB): the seed stands.
 constexpr i64 kMaxConflictPairs = i64{1} << 23;
-constexpr i64 kFirstNodeLimit = 2048;      // node limit of the first round (then doubled)
-constexpr i64 kProbeShare = 4;         // probes below the best get limit / this
-constexpr int kProbesPerRound = 6;     // probes per preorder and round
+constexpr i64 kFirstNodeLimit = 2048;    // node limit of the first round (then doubled)
+constexpr i64 kProbeShare = 4;           // probes below the best get limit / this
+constexpr int kProbesPerRound = 6;       // probes per preorder and round
 constexpr i64 kNodesPerClockCheck = 64;  // nodes between two looks at the clock
 
 i64 align_up(i64 x, i64 a) { return (x + a - 1) & ~(a - 1); }
@@ -362,11 +366,13 @@ bool Search::spot_clear(i32 b, i64 off) const {
 Search::Entry Search::enter(Frame& f) {
   const i32 lo = in_.sec_begin[f.plo], hi = in_.sec_begin[f.phi];
   i64 min_height = kInf;
+  i64 max_v = 0;  // highest offset-to-be of an unplaced buffer
   f.fixed_bound = Key{kInf, 0};
   bool any = false;
   for (i32 u = lo; u < hi; ++u) {
     if (placed_[u]) continue;
     any = true;
+    max_v = std::max(max_v, in_.fixed[u] >= 0 ? in_.fixed[u] : min_off_[u]);
     if (in_.fixed[u] >= 0) {
       const Key k{in_.fixed[u], rank_[u]};
       if (min_off_[u] > in_.fixed[u] || k < f.last || in_.fixed[u] + in_.size[u] > cap_)
@@ -382,19 +388,32 @@ Search::Entry Search::enter(Frame& f) {
     }
   }
   if (!any) return Entry::leaf;
-  // Unplaced buffers of a section lie above the lowest of their offsets-to-be.
-  for (i32 s = f.plo; s < f.phi; ++s) low_[s] = kInf;
-  for (i32 u = lo; u < hi; ++u) {
-    if (placed_[u]) continue;
-    const i64 v = in_.fixed[u] >= 0 ? in_.fixed[u] : min_off_[u];
-    for (i32 s = in_.slo[u]; s < in_.shi[u]; ++s) low_[s] = std::min(low_[s], v);
-  }
-  i64 max_total = 0;
+  // Unplaced buffers of a section lie above the last key's offset and the lowest of their
+  // offsets-to-be (low_), so that plus their total must fit. Only sections whose total exceeds
+  // C - max(highest offset-to-be, last) can fail: low_ is computed over their span alone.
   const i64 last = std::max<i64>(f.last.off, 0);
+  const i64 critical = cap_ - std::max(max_v, last);
+  i64 max_total = 0;
+  i32 clo = f.phi, chi = f.plo;
   for (i32 s = f.plo; s < f.phi; ++s) {
     if (total_[s] == 0) continue;
-    if (std::max(low_[s], last) + total_[s] > cap_) return Entry::dead;
+    if (last + total_[s] > cap_) return Entry::dead;
     max_total = std::max(max_total, total_[s]);
+    if (total_[s] > critical) {
+      clo = std::min(clo, s);
+      chi = s + 1;
+    }
+  }
+  if (clo < chi) {
+    for (i32 s = clo; s < chi; ++s) low_[s] = kInf;
+    for (i32 u = lo; u < hi; ++u) {
+      if (placed_[u] || in_.shi[u] <= clo || in_.slo[u] >= chi) continue;
+      const i64 v = in_.fixed[u] >= 0 ? in_.fixed[u] : min_off_[u];
+      const i32 a = std::max(in_.slo[u], clo), z = std::min(in_.shi[u], chi);
+      for (i32 s = a; s < z; ++s) low_[s] = std::min(low_[s], v);
+    }
+    for (i32 s = clo; s < chi; ++s)
+      if (total_[s] > 0 && low_[s] + total_[s] > cap_) return Entry::dead;
   }
   f.off_limit = std::min(min_height, cap_ - max_total + 1);
   if (f.off_limit <= std::max<i64>(f.last.off, 0)) return Entry::dead;
@@ -651,7 +670,9 @@ i64 arena_of(const Problem& p, const std::vector<i64>& offsets) {
 
 Plan solve_exact(const Problem& normalized, const Plan& seed, const ExactOptions& opts) {
   const auto start = Clock::now();
-  const auto budget = std::chrono::duration<double>(std::max(0.0, opts.time_budget_seconds));
+  // Clamped to a year so that the deadline cannot overflow the clock.
+  const auto budget =
+      std::chrono::duration<double>(std::clamp(opts.time_budget_seconds, 0.0, 3.2e7));
   const auto deadline = start + std::chrono::duration_cast<Clock::duration>(budget);
   const std::size_t n = normalized.buffers.size();
   PT_REQUIRE(seed.offsets.size() == n, invalid_argument,
