@@ -21,8 +21,10 @@ struct ExactOptions {
 // Returns the best plan found within the budget (never worse than `seed`), with `optimal` set when
 // arena == a proven bound and `gap` the proven gap otherwise. Deterministic for a given input when
 // the search finishes; when the budget stops it, the result is still a valid plan. `normalized`
-// must have no aliases; fixed offsets are kept as given. Throws Error(invalid_argument) when the
-// seed does not have one offset per buffer or moves a fixed buffer.
+// must have no aliases; fixed offsets are kept as given. lower_bound is the live-bytes bound, gap
+// uses the proven one (which refuted capacities may raise); seconds is this call's time. Problems
+// with over 2^23 conflicting pairs are not searched (the seed comes back with its gap). Throws
+// Error(invalid_argument) when the seed does not have one offset per buffer or moves a fixed buffer.
 Plan solve_exact(const Problem& normalized, const Plan& seed, const ExactOptions& opts);
 
 }  // namespace plantune::planner
