@@ -1,0 +1,207 @@
+#include "plantune/planner/portfolio.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "occupancy.h"
+#include "orderings.h"
+#include "sweep.h"
+#include "plantune/planner/lower_bound.h"
+#include "plantune/planner/timeline_split.h"
+#include "window_replan.h"
+
+namespace plantune::planner {
+namespace {
+
+using detail::Ordering;
+
+// Buffer placements one plan may spend, summed over its orderings and reorder rounds.
+constexpr double kPlacementWork = 250'000;
+constexpr int kMinPlacements = 3;
+constexpr int kMaxPlacements = 16;
+// Above this many buffers a segment is placed by one sweep over its steps (the fast path).
+constexpr std::size_t kFastPathBuffers = 150'000;
+// Window re-planning work (buffers handled, see WindowReplanOptions), per segment: as much as
+// kWindowPlacements full placements, or more for small problems: kWindowWorkSmall per buffer,
+// up to kWindowWork in all.
+constexpr double kWindowPlacements = 3;
+constexpr double kWindowWorkSmall = 200;
+constexpr double kWindowWork = 100'000;
+// The first three orderings are the peak ones; improvement starts after them.
+constexpr std::size_t kPeakOrderings = 3;
+// Reorder rounds after the window phase, at most.
+constexpr int kMaxReorderRounds = 4;
+
+std::int64_t arena_of(const Problem& p, const std::vector<std::int64_t>& off) {
+  std::int64_t top = 0;
+  for (const Buffer& b : p.buffers) top = std::max(top, off[static_cast<std::size_t>(b.id)] + b.size);
+  return top;
+}
+
+struct Candidate {
+  std::vector<std::int64_t> offsets;  // the plan (possibly improved after placement)
+  std::int64_t arena = -1;
+  std::string strategy;
+  std::vector<std::int32_t> order;    // the order placed
+  std::vector<std::int64_t> placed;   // the offsets that order gave, before any improvement
+  int rounds = 0;                     // reorder rounds behind this order
+};
+
+class SegmentPlanner {
+ public:
+  SegmentPlanner(const Problem& p, std::int64_t target, double effort)
+      : p_(p), target_(target), slots_(detail::make_slot_map(p)),
+        peaks_(detail::peak_info(p, slots_)),
+        windows_(p, slots_, peaks_, window_options(p.buffers.size(), effort)) {
+    const double n = static_cast<double>(std::max<std::size_t>(p.buffers.size(), 1));
+    first_window_work_ = static_cast<std::int64_t>(effort * 2 * n);
+    budget_ = std::clamp(static_cast<int>(kPlacementWork * effort / n), kMinPlacements,
+                               kMaxPlacements);
+  }
+
+  Candidate run() {
+    // 1. The peak orderings.
+    std::size_t next = 0;
+    for (; next < kPeakOrderings && can_place(); ++next) consider(place(detail::kAllOrderings[next]));
+    // 2. A first, short window pass (it settles a few stray buffers cheaply), a reorder round
+    //    from the best so far, then the full window pass.
+    improve_best(first_window_work_);
+    Candidate chain = best_;
+    if (can_place()) chain = reorder(chain);
+    improve_best();
+    // 4. More reorder rounds, then the remaining orderings, while the budget lasts.
+    for (int round = 0; round < kMaxReorderRounds && can_place() && !chain.order.empty(); ++round) {
+      chain = reorder(chain);
+      improve_best();
+    }
+    for (; next < std::size(detail::kAllOrderings) && can_place(); ++next) {
+      consider(place(detail::kAllOrderings[next]));
+      improve_best();
+    }
+    // 5. Lower the best plan window by window.
+    if (!done() && !windows_.out_of_work()) {
+      std::vector<std::int64_t> off = best_.offsets;
+      const std::int64_t arena = windows_.lower(off, target_);
+      if (arena < best_.arena) {
+        best_.offsets = std::move(off);
+        best_.arena = arena;
+        best_.strategy += "+lowered";
+      }
+    }
+    return std::move(best_);
+  }
+
+  int placements() const { return used_; }
+
+ private:
+  static detail::WindowReplanOptions window_options(std::size_t n, double effort) {
+    detail::WindowReplanOptions o;
+    const double buffers = static_cast<double>(n);
+    o.work_limit = static_cast<std::int64_t>(
+        effort * std::max(kWindowPlacements * buffers, std::min(kWindowWork, kWindowWorkSmall * buffers)));
+    return o;
+  }
+
+  bool done() const { return best_.arena >= 0 && best_.arena <= target_; }
+  bool can_place() const { return used_ < budget_ && !done(); }
+
+  Candidate place(std::vector<std::int32_t> order, std::string name) {
+    ++used_;
+    detail::OccupancyIndex index(slots_.slots);
+    Candidate c;
+    c.offsets = detail::place_in_order(p_, slots_, order, detail::Fit::best, target_, index);
+    c.arena = arena_of(p_, c.offsets);
+    c.strategy = std::move(name);
+    c.order = std::move(order);
+    c.placed = c.offsets;
+    return c;
+  }
+  Candidate place(Ordering o) {
+    return place(detail::make_order(p_, slots_, peaks_, o), std::string(to_string(o)));
+  }
+
+  void consider(const Candidate& c) {
+    if (best_.arena < 0 || c.arena < best_.arena) {
+      best_ = c;
+      improved_ = false;
+    }
+  }
+
+  // Squeaky wheel: the buffers that ended above the target go first, in their old order.
+  Candidate reorder(const Candidate& from) {
+    std::vector<std::int32_t> first, rest;
+    for (std::int32_t id : from.order) {
+      const Buffer& b = p_.buffers[static_cast<std::size_t>(id)];
+      (from.placed[static_cast<std::size_t>(id)] + b.size > target_ ? first : rest).push_back(id);
+    }
+    if (first.empty()) return from;
+    first.insert(first.end(), rest.begin(), rest.end());
+    const std::string base = from.strategy.substr(0, from.strategy.find('+'));
+    const int round = from.rounds + 1;
+    Candidate c = place(std::move(first), base + "+reorder" + std::to_string(round));
+    c.rounds = round;
+    consider(c);
+    return c;
+  }
+
+  void improve_best(std::int64_t work = std::numeric_limits<std::int64_t>::max()) {
+    if (improved_ || done() || windows_.out_of_work()) return;
+    improved_ = true;
+    windows_.improve(best_.offsets, target_, work);
+    const std::int64_t arena = arena_of(p_, best_.offsets);
+    if (arena < best_.arena) {
+      best_.arena = arena;
+      best_.strategy += "+windows";
+    }
+  }
+
+  const Problem& p_;
+  std::int64_t target_;
+  detail::SlotMap slots_;
+  detail::PeakInfo peaks_;
+  detail::WindowReplanner windows_;
+  int budget_ = 1;
+  int used_ = 0;
+  bool improved_ = false;
+  std::int64_t first_window_work_ = 0;
+  Candidate best_;
+};
+
+}  // namespace
+
+PortfolioResult place_portfolio(const Problem& normalized, const PortfolioOptions& options) {
+  PortfolioResult result;
+  result.offsets.assign(normalized.buffers.size(), 0);
+  for (const Buffer& b : normalized.buffers) {
+    if (b.fixed_offset) result.offsets[static_cast<std::size_t>(b.id)] = *b.fixed_offset;
+  }
+  const std::int64_t target = options.target > 0 ? options.target : lower_bound(normalized);
+  std::int64_t worst = -1;
+  for (const Segment& seg : split_timeline(normalized)) {
+    const Problem sub = segment_problem(normalized, seg);
+    Candidate c;
+    if (sub.buffers.size() > kFastPathBuffers) {
+      c.offsets = detail::place_by_sweep(sub);
+      c.arena = arena_of(sub, c.offsets);
+      c.strategy = "sweep";
+      ++result.placements;
+    } else {
+      SegmentPlanner planner(sub, target, options.effort);
+      c = planner.run();
+      result.placements += planner.placements();
+    }
+    for (std::size_t i = 0; i < seg.buffers.size(); ++i) {
+      result.offsets[static_cast<std::size_t>(seg.buffers[i])] = c.offsets[i];
+    }
+    if (c.arena > worst) {
+      worst = c.arena;
+      result.strategy = c.strategy;
+    }
+  }
+  result.arena_bytes = arena_of(normalized, result.offsets);
+  if (result.strategy.empty()) result.strategy = "trivial";
+  return result;
+}
+
+}  // namespace plantune::planner
