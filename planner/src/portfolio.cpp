@@ -26,12 +26,18 @@ constexpr std::size_t kFastPathBuffers = 150'000;
 // kWindowPlacements full placements, or more for small problems: kWindowWorkSmall per buffer,
 // up to kWindowWork in all.
 constexpr double kWindowPlacements = 3;
-constexpr double kWindowWorkSmall = 200;
+constexpr double kWindowWorkSmall = 100;
 constexpr double kWindowWork = 100'000;
 // The first three orderings are the peak ones; improvement starts after them.
 constexpr std::size_t kPeakOrderings = 3;
 // Reorder rounds after the window phase, at most.
 constexpr int kMaxReorderRounds = 4;
+// Perturbation (problems of at most kPerturbMaxBuffers buffers): at most kPerturbRounds
+// placements, kPerturbRoundsPerBuffer per buffer, and kPerturbWork buffer placements in all.
+constexpr std::size_t kPerturbMaxBuffers = 2000;
+constexpr double kPerturbRounds = 400;
+constexpr double kPerturbRoundsPerBuffer = 2;
+constexpr double kPerturbWork = 150'000;
 
 std::int64_t arena_of(const Problem& p, const std::vector<std::int64_t>& off) {
   std::int64_t top = 0;
@@ -79,7 +85,9 @@ class SegmentPlanner {
       consider(place(detail::kAllOrderings[next]));
       improve_best();
     }
-    // 5. Lower the best plan window by window.
+    // 5. Small problems: perturb the best order (hill climbing on the arena).
+    perturb();
+    // 6. Lower the best plan window by window.
     if (!done() && !windows_.out_of_work()) {
       std::vector<std::int64_t> off = best_.offsets;
       const std::int64_t arena = windows_.lower(off, target_);
@@ -143,6 +151,61 @@ class SegmentPlanner {
     c.rounds = round;
     consider(c);
     return c;
+  }
+
+  // Moves: a buffer reaching the top of the arena goes to a random earlier place in the order,
+  // or two random buffers swap. A move is kept when the arena does not grow. The generator is
+  // seeded from the problem size alone.
+  void perturb() {
+    const std::size_t n = p_.buffers.size();
+    if (done() || n < 2 || n > kPerturbMaxBuffers || best_.order.empty()) return;
+    const double buffers = static_cast<double>(n);
+    const int rounds = static_cast<int>(
+        std::min({kPerturbRounds, kPerturbRoundsPerBuffer * buffers, kPerturbWork / buffers}));
+    std::uint64_t state = 0x9e3779b97f4a7c15ULL ^ n;
+    auto next = [&state](std::uint64_t bound) {
+      std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      return static_cast<std::size_t>((z ^ (z >> 31)) % bound);
+    };
+    std::vector<std::int32_t> order = best_.order;
+    std::vector<std::int64_t> placed = best_.placed;
+    std::int64_t arena = arena_of(p_, placed);
+    std::vector<std::size_t> top;
+    bool better = false;
+    for (int r = 0; r < rounds && arena > target_; ++r) {
+      std::vector<std::int32_t> trial = order;
+      top.clear();
+      for (std::size_t i = 0; i < n; ++i) {
+        const Buffer& b = p_.buffers[static_cast<std::size_t>(order[i])];
+        if (placed[static_cast<std::size_t>(order[i])] + b.size == arena) top.push_back(i);
+      }
+      if (next(3) != 0 && !top.empty()) {
+        const std::size_t i = top[next(top.size())];
+        const std::size_t j = next(i + 1);
+        std::rotate(trial.begin() + static_cast<std::ptrdiff_t>(j), trial.begin() + static_cast<std::ptrdiff_t>(i),
+                    trial.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+      } else {
+        std::swap(trial[next(n)], trial[next(n)]);
+      }
+      detail::OccupancyIndex index(slots_.slots);
+      std::vector<std::int64_t> off =
+          detail::place_in_order(p_, slots_, trial, detail::Fit::best, target_, index);
+      const std::int64_t a = arena_of(p_, off);
+      if (a <= arena) {
+        better = better || a < arena;
+        arena = a;
+        order = std::move(trial);
+        placed = std::move(off);
+      }
+    }
+    if (better && arena < best_.arena) {
+      const std::string base = best_.strategy.substr(0, best_.strategy.find('+'));
+      best_ = Candidate{placed, arena, base + "+perturbed", std::move(order), placed, best_.rounds};
+      improved_ = false;
+      improve_best();
+    }
   }
 
   void improve_best(std::int64_t work = std::numeric_limits<std::int64_t>::max()) {

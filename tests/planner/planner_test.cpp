@@ -163,7 +163,7 @@ TEST(Plan, BestSearchesWhenThePortfolioStopsAboveTheBound) {
 
 // Property test: 10,000 random problems (pins, alignments, aliases, empty buffers, 0-40
 // buffers): every plan passes the independent checker, no arena is below the lower bound, and
-// planning twice gives the same plan.
+// planning twice gives the same plan (checked on every fourth problem).
 TEST(PlanProperty, TenThousandRandomProblems) {
   int below_greedy = 0;
   for (std::uint64_t seed = 1; seed <= 10'000; ++seed) {
@@ -193,6 +193,8 @@ TEST(PlanProperty, TenThousandRandomProblems) {
       if (a == Algorithm::portfolio) {
         ASSERT_LE(r.arena_bytes, greedy_arena) << "seed " << seed;  // it tries that order too
         below_greedy += r.arena_bytes < greedy_arena;
+      }
+      if (seed % 4 == 0) {  // determinism, on a quarter of them (keeps the test short)
         const Plan again = plan(p, po);
         ASSERT_EQ(again.offsets, r.offsets) << "seed " << seed;
         ASSERT_EQ(again.algorithm, r.algorithm) << "seed " << seed;

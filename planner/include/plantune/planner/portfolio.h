@@ -3,13 +3,15 @@
 //
 // The timeline is split where nothing is live and each segment is planned on its own against
 // one target (the whole problem's lower bound): the arena is the max over segments. Per
-// segment, orderings are placed in turn (peak_end, peak_start, peak_size, size, length,
-// conflicts, area) with best-fit into the holes left by the buffers each conflicts with; after
-// each, a local repair moves the buffers above the target into holes below it, clearing room
-// by moving the buffers in the way. Then the best ordering is reordered (buffers that ended
-// above the target go first) and placed again while the work budget lasts, and finally the
-// best plan is lowered step by step. Work is counted in buffer placements and visits, never
-// in time: same problem, same options, same plan.
+// segment, orderings are placed in turn (peak_end, peak_start, peak_size first; then size,
+// length, area, conflicts), each buffer taking the best-fit hole among the buffers it conflicts
+// with. Improvement: time windows around the buffers above the target are re-planned with the
+// buffers crossing them held fixed; the best order is reordered (buffers that ended above the
+// target go first) and placed again; small problems (<= 2,000 buffers) hill-climb on the order
+// (moves keep the arena from growing); finally the best plan is lowered window by window.
+// Segments of more than 150,000 buffers take a single O(n log n) sweep over the steps instead
+// (the fast path). Work is counted in placements and buffers handled, never in time: same
+// problem, same options, same plan.
 #include <cstdint>
 #include <string>
 #include <vector>
