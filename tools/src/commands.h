@@ -14,5 +14,6 @@ int cmd_graph(const Args& args);   // cmd_graph.cpp
 int cmd_plan(const Args& args);    // cmd_plan.cpp
 int cmd_tune(const Args& args);    // cmd_tune.cpp
 int cmd_db(const Args& args);      // cmd_db.cpp
+int cmd_main(const Args& args);    // cmd_main.cpp
 
 }  // namespace plantune::cli

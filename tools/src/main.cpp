@@ -19,6 +19,7 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
+    {"main", plantune::cli::cmd_main, "the main job: info, summary, tuning on a GPU, memory plan"},
     {"models", plantune::cli::cmd_models, "list the built-in networks with parameters, GFLOPs, tensors"},
     {"info", plantune::cli::cmd_info, "print the GPU and library versions (works without a GPU)"},
     {"graph", plantune::cli::cmd_graph, "print the layer table of a model or network JSON file"},
