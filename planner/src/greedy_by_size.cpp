@@ -22,7 +22,7 @@ std::vector<std::int64_t> place_greedy_by_size(const Problem& normalized) {
   // without the O(n^2)).
   const detail::SlotMap slots = detail::make_slot_map(normalized);
   detail::OccupancyIndex index(slots.slots);
-  return detail::place_in_order(normalized, slots, order, detail::Fit::best, 0, index);
+  return detail::place_in_order(normalized, slots, order, index);
 }
 
 }  // namespace plantune::planner

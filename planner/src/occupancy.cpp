@@ -208,29 +208,20 @@ void OccupancyIndex::collect(std::int32_t a, std::int32_t b, std::vector<ByteRan
 }
 
 std::int64_t choose_offset(const std::vector<ByteRange>& used, std::int64_t size,
-                           std::int64_t alignment, Fit fit, std::int64_t capacity) {
+                           std::int64_t alignment) {
   auto align_up = [alignment](std::int64_t v) { return (v + alignment - 1) / alignment * alignment; };
   std::int64_t best = -1;
   std::int64_t best_hole = 0;
   std::int64_t cursor = 0;  // end of the used bytes below the hole being looked at
   for (const ByteRange& r : used) {
     const std::int64_t at = align_up(cursor);
-    if (at + size <= r.lo) {
-      if (fit == Fit::first) return at;
-      const std::int64_t hole = r.lo - cursor;
-      if (best < 0 || hole < best_hole) {
-        best = at;
-        best_hole = hole;
-      }
+    if (at + size <= r.lo && (best < 0 || r.lo - cursor < best_hole)) {
+      best = at;
+      best_hole = r.lo - cursor;
     }
     cursor = r.hi;
   }
-  const std::int64_t top = align_up(cursor);
-  if (fit == Fit::best_capped && top + size <= capacity) {
-    const std::int64_t hole = capacity - cursor;
-    if (best < 0 || hole < best_hole) best = top;
-  }
-  return best >= 0 ? best : top;
+  return best >= 0 ? best : align_up(cursor);
 }
 
 }  // namespace plantune::planner::detail
@@ -238,8 +229,8 @@ std::int64_t choose_offset(const std::vector<ByteRange>& used, std::int64_t size
 namespace plantune::planner::detail {
 
 std::vector<std::int64_t> place_in_order(const Problem& problem, const SlotMap& slots,
-                                         const std::vector<std::int32_t>& order, Fit fit,
-                                         std::int64_t capacity, OccupancyIndex& index) {
+                                         const std::vector<std::int32_t>& order,
+                                         OccupancyIndex& index) {
   std::vector<std::int64_t> offsets(problem.buffers.size(), 0);
   for (const Buffer& b : problem.buffers) {
     if (!b.fixed_offset) continue;
@@ -256,7 +247,7 @@ std::vector<std::int64_t> place_in_order(const Problem& problem, const SlotMap& 
     const std::int32_t a = slots.begin[static_cast<std::size_t>(id)];
     const std::int32_t e = slots.end[static_cast<std::size_t>(id)];
     index.collect(a, e, used);
-    const std::int64_t off = choose_offset(used, b.size, b.alignment, fit, capacity);
+    const std::int64_t off = choose_offset(used, b.size, b.alignment);
     offsets[static_cast<std::size_t>(id)] = off;
     index.add(a, e, off, off + b.size);
   }

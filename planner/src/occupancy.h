@@ -83,26 +83,22 @@ class OccupancyIndex {
 
 };
 
-// How a buffer picks among the holes left by the rectangles it conflicts with.
-enum class Fit {
-  best,       // smallest hole that fits (TFLite: the top counts only when no hole fits)
-  best_capped,// smallest hole that fits, the top counted as a hole up to `capacity`
-  first,      // lowest offset that fits
-};
-
-// Offset for `size` bytes with `alignment` given the merged `used` ranges (ascending).
+// Best fit, as TFLite's arena does it: the offset for `size` bytes at an `alignment` multiple in
+// the smallest hole between the merged `used` ranges (ascending) that holds it, the lowest such
+// hole on ties; the aligned end of the last range when no hole does.
 std::int64_t choose_offset(const std::vector<ByteRange>& used, std::int64_t size,
-                           std::int64_t alignment, Fit fit, std::int64_t capacity);
+                           std::int64_t alignment);
 
 }  // namespace plantune::planner::detail
 
 namespace plantune::planner::detail {
 
 // Places the buffers of an alias-free problem: pinned ones where pinned, then those listed in
-// `order` (pinned and size-0 entries skipped) one by one at choose_offset(). `index` must be
-// empty and sized for `slots.slots`; it holds the placement afterwards. Returns offsets by id.
+// `order` (pinned and size-0 entries skipped) one by one at choose_offset() among the buffers
+// each conflicts with. `index` must be empty and sized for `slots.slots`; it holds the placement
+// afterwards. Returns offsets by id.
 std::vector<std::int64_t> place_in_order(const Problem& problem, const SlotMap& slots,
-                                         const std::vector<std::int32_t>& order, Fit fit,
-                                         std::int64_t capacity, OccupancyIndex& index);
+                                         const std::vector<std::int32_t>& order,
+                                         OccupancyIndex& index);
 
 }  // namespace plantune::planner::detail

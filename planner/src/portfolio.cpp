@@ -118,7 +118,7 @@ class SegmentPlanner {
     ++used_;
     detail::OccupancyIndex index(slots_.slots);
     Candidate c;
-    c.offsets = detail::place_in_order(p_, slots_, order, detail::Fit::best, target_, index);
+    c.offsets = detail::place_in_order(p_, slots_, order, index);
     c.arena = arena_of(p_, c.offsets);
     c.strategy = std::move(name);
     c.order = std::move(order);
@@ -191,7 +191,7 @@ class SegmentPlanner {
       }
       detail::OccupancyIndex index(slots_.slots);
       std::vector<std::int64_t> off =
-          detail::place_in_order(p_, slots_, trial, detail::Fit::best, target_, index);
+          detail::place_in_order(p_, slots_, trial, index);
       const std::int64_t a = arena_of(p_, off);
       if (a <= arena) {
         better = better || a < arena;

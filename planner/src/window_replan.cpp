@@ -87,7 +87,7 @@ bool WindowReplanner::replan(std::vector<std::int64_t>& offsets, std::int64_t ca
       const Buffer& b = p_.buffers[k];
       const std::int32_t ba = slots_.begin[k] - a, be = slots_.end[k] - a;
       index.collect(ba, be, used);
-      const std::int64_t off = choose_offset(used, b.size, b.alignment, Fit::best, capacity);
+      const std::int64_t off = choose_offset(used, b.size, b.alignment);
       trial[k] = off;
       index.add(ba, be, off, off + b.size);
       top = std::max(top, off + b.size);

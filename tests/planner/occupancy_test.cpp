@@ -47,17 +47,16 @@ TEST(SlotMap, CompressesStepsToTheGapsBetweenIntervalEnds) {
   EXPECT_EQ(m.end, (std::vector<std::int32_t>{2, 3, 3}));
 }
 
-TEST(ChooseOffset, BestFitFirstFitAndTheCappedTop) {
+TEST(ChooseOffset, SmallestHoleThatFitsElseTheTop) {
   // Used: [0,10) [30,40) [45,100): holes [10,30) (20 bytes) and [40,45) (5), top from 100.
   const std::vector<ByteRange> used{{0, 10}, {30, 40}, {45, 100}};
-  EXPECT_EQ(choose_offset(used, 5, 1, Fit::best, 0), 40);    // the exact 5-byte hole
-  EXPECT_EQ(choose_offset(used, 6, 1, Fit::best, 0), 10);    // only the 20-byte hole fits
-  EXPECT_EQ(choose_offset(used, 21, 1, Fit::best, 0), 100);  // no hole: the top
-  EXPECT_EQ(choose_offset(used, 5, 1, Fit::first, 0), 10);
-  EXPECT_EQ(choose_offset(used, 5, 16, Fit::best, 0), 16);   // 40 is not 16-aligned; 16+5 <= 30
-  EXPECT_EQ(choose_offset(used, 6, 1, Fit::best_capped, 110), 100);  // top hole: 10 < 20
-  EXPECT_EQ(choose_offset(used, 6, 1, Fit::best_capped, 200), 10);
-  EXPECT_EQ(choose_offset({}, 7, 8, Fit::best, 0), 0);
+  EXPECT_EQ(choose_offset(used, 5, 1), 40);    // the exact 5-byte hole
+  EXPECT_EQ(choose_offset(used, 6, 1), 10);    // only the 20-byte hole fits
+  EXPECT_EQ(choose_offset(used, 21, 1), 100);  // no hole: the top
+  EXPECT_EQ(choose_offset(used, 5, 16), 16);   // 40 is not 16-aligned; 16 + 5 <= 30
+  EXPECT_EQ(choose_offset(used, 5, 64), 128);  // no 64-aligned spot in a hole: the aligned top
+  EXPECT_EQ(choose_offset({{0, 10}, {20, 40}, {50, 60}}, 10, 1), 10);  // ties: the lowest hole
+  EXPECT_EQ(choose_offset({}, 7, 8), 0);
 }
 
 // Brute force: the merged byte ranges of every rectangle meeting slots [a, b).
@@ -119,7 +118,7 @@ TEST(PlaceInOrder, PinsFirstThenBestFitInTheGivenOrder) {
   p.buffers[1].fixed_offset = 100;
   const SlotMap slots = make_slot_map(p);
   OccupancyIndex index(slots.slots);
-  const auto off = place_in_order(p, slots, {1, 0, 2, 3}, Fit::best, 0, index);
+  const auto off = place_in_order(p, slots, {1, 0, 2, 3}, index);
   EXPECT_EQ(off, (std::vector<std::int64_t>{0, 100, 40, 120}));
   EXPECT_TRUE(testing::valid(p, off));
 }

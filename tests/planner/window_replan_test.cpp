@@ -74,7 +74,7 @@ TEST(WindowReplan, NeverBreaksAPlanNorRaisesItsArena) {
     auto order = make_order(p, slots, peaks, Ordering::size);
     std::reverse(order.begin(), order.end());
     OccupancyIndex index(slots.slots);
-    std::vector<std::int64_t> off = place_in_order(p, slots, order, Fit::best, 0, index);
+    std::vector<std::int64_t> off = place_in_order(p, slots, order, index);
     ASSERT_TRUE(valid(p, off));
     const std::int64_t before = arena_of(p, off);
     WindowReplanOptions wo;
