@@ -63,31 +63,31 @@ class SegmentPlanner {
     const double n = static_cast<double>(std::max<std::size_t>(p.buffers.size(), 1));
     first_window_work_ = static_cast<std::int64_t>(effort * 2 * n);
     budget_ = std::clamp(static_cast<int>(kPlacementWork * effort / n), kMinPlacements,
-                               kMaxPlacements);
+                         kMaxPlacements);
   }
 
   Candidate run() {
     // 1. The peak orderings.
     std::size_t next = 0;
     for (; next < kPeakOrderings && can_place(); ++next) consider(place(detail::kAllOrderings[next]));
-    // 2. A first, short window pass (it settles a few stray buffers cheaply), a reorder round
-    //    from the best so far, then the full window pass.
-    improve_best(first_window_work_);
+    // 2. A short window pass (it settles a few stray buffers cheaply), a reorder round from the
+    //    best so far, then the full window pass on the best.
+    improve_best(false);
     Candidate chain = best_;
     if (can_place()) chain = reorder(chain);
-    improve_best();
-    // 4. More reorder rounds, then the remaining orderings, while the budget lasts.
+    improve_best(true);
+    // 3. More reorder rounds, then the remaining orderings, while the budget lasts.
     for (int round = 0; round < kMaxReorderRounds && can_place() && !chain.order.empty(); ++round) {
       chain = reorder(chain);
-      improve_best();
+      improve_best(true);
     }
     for (; next < std::size(detail::kAllOrderings) && can_place(); ++next) {
       consider(place(detail::kAllOrderings[next]));
-      improve_best();
+      improve_best(true);
     }
-    // 5. Small problems: perturb the best order (hill climbing on the arena).
+    // 4. Small problems: perturb the best order (hill climbing on the arena).
     perturb();
-    // 6. Lower the best plan window by window.
+    // 5. Lower the best plan window by window.
     if (!done() && !windows_.out_of_work()) {
       std::vector<std::int64_t> off = best_.offsets;
       const std::int64_t arena = windows_.lower(off, target_);
@@ -132,7 +132,7 @@ class SegmentPlanner {
   void consider(const Candidate& c) {
     if (best_.arena < 0 || c.arena < best_.arena) {
       best_ = c;
-      improved_ = false;
+      improved_ = 0;
     }
   }
 
@@ -203,19 +203,27 @@ class SegmentPlanner {
     if (better && arena < best_.arena) {
       const std::string base = best_.strategy.substr(0, best_.strategy.find('+'));
       best_ = Candidate{placed, arena, base + "+perturbed", std::move(order), placed, best_.rounds};
-      improved_ = false;
-      improve_best();
+      improved_ = 0;
+      improve_best(true);
     }
   }
 
-  void improve_best(std::int64_t work = std::numeric_limits<std::int64_t>::max()) {
-    if (improved_ || done() || windows_.out_of_work()) return;
-    improved_ = true;
-    windows_.improve(best_.offsets, target_, work);
+  // Window re-planning of the best plan: a short pass (2 buffers' worth of work per buffer) or
+  // a full one (what is left of the window budget), each at most once per best plan.
+  void improve_best(bool full) {
+    const int level = full ? 2 : 1;
+    if (improved_ >= level || done() || windows_.out_of_work()) return;
+    improved_ = level;
+    windows_.improve(best_.offsets, target_,
+                     full ? std::numeric_limits<std::int64_t>::max() : first_window_work_);
     const std::int64_t arena = arena_of(p_, best_.offsets);
     if (arena < best_.arena) {
       best_.arena = arena;
-      best_.strategy += "+windows";
+      const std::string tag = "+windows";
+      const auto& st = best_.strategy;
+      if (st.size() < tag.size() || st.compare(st.size() - tag.size(), tag.size(), tag) != 0) {
+        best_.strategy += tag;
+      }
     }
   }
 
@@ -226,7 +234,7 @@ class SegmentPlanner {
   detail::WindowReplanner windows_;
   int budget_ = 1;
   int used_ = 0;
-  bool improved_ = false;
+  int improved_ = 0;  // window passes made on the current best: 0 none, 1 short, 2 full
   std::int64_t first_window_work_ = 0;
   Candidate best_;
 };
