@@ -15,7 +15,7 @@ log="$OUT/device-check.log"
 say() { echo "== $*" | tee -a "$log"; }
 run() { echo "\$ $*" >>"$log"; "$@" >>"$log" 2>&1; }
 
-say "environment $(date -u +%FT%TZ) commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+say "environment $(date -u +%FT%TZ) commit ${PLANTUNE_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}"
 run nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
 run nvcc --version
 run cmake --version
