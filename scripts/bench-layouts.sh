@@ -17,7 +17,7 @@ if [ ! -x "$exe" ]; then
   exit 1
 fi
 mkdir -p results/layouts
-commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+commit=${PLANTUNE_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
 "$exe" --benchmark_out=results/layouts/bench.json --benchmark_out_format=json \
   --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
   --benchmark_min_time="$BENCH_MIN_TIME" \

@@ -51,6 +51,10 @@ bench_status=0
 if [ "${SKIP_BENCH:-0}" != "1" ] && [ -x scripts/device-bench.sh ]; then
   say "benchmarks"
   BUILD_DIR="$BUILD_DIR" OUT="$OUT" bash scripts/device-bench.sh >>"$log" 2>&1 || bench_status=$?
+  if [ -x scripts/bench-layouts.sh ]; then
+    BUILD_DIR="$BUILD_DIR" BENCH_MIN_TIME=${BENCH_MIN_TIME:-0.05s} bash scripts/bench-layouts.sh \
+      >>"$log" 2>&1 || bench_status=$?
+  fi
   say "benchmarks exit $bench_status"
 fi
 
