@@ -21,5 +21,5 @@ commit=${PLANTUNE_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unkno
 "$exe" --benchmark_out=results/layouts/bench.json --benchmark_out_format=json \
   --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
   --benchmark_min_time="$BENCH_MIN_TIME" \
-  --benchmark_context="commit=$commit,command=scripts/bench-layouts.sh $*" "$@"
+  --benchmark_context="commit=$commit,command=scripts/bench-layouts.sh" "$@"
 echo "bench-layouts: wrote results/layouts/bench.json"
