@@ -4,7 +4,9 @@
 # and result files under $OUT (default: ./out). At most a handful of files, so that they all come
 # back: device-check.log (everything), info.json, ctest.xml, results.tar.gz (results/ written here).
 #   BUILD_DIR   default build-device
-#   SKIP_BENCH  1 to skip the benchmarks
+#   SKIP_BENCH  1 to skip the benchmarks (tuner, layouts and runtime)
+#   SKIP_TUNER_BENCH, SKIP_RUNTIME  1 to skip one of them
+#   TEST_REGEX  run only the tests whose names match (ctest -R)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/out}
@@ -40,7 +42,7 @@ say "plantune info"
 "$BUILD_DIR/tools/plantune" info --json >"$OUT/info.json" 2>>"$log"
 
 say "tests (all labels)"
-ctest --test-dir "$BUILD_DIR" -j 4 --output-on-failure --timeout 300 --output-junit "$OUT/ctest.xml" \
+ctest --test-dir "$BUILD_DIR" -j 4 ${TEST_REGEX:+-R "$TEST_REGEX"} --output-on-failure --timeout 300 --output-junit "$OUT/ctest.xml" \
   >>"$log" 2>&1
 test_status=$?
 grep -E "tests passed|tests failed|Failed|\*\*\*|Skipped|Not Run" "$log" | tail -30
@@ -48,12 +50,18 @@ say "gpu-labelled tests"
 ctest --test-dir "$BUILD_DIR" -L gpu -N | tail -1 | tee -a "$log"
 
 bench_status=0
-if [ "${SKIP_BENCH:-0}" != "1" ] && [ -x scripts/device-bench.sh ]; then
+if [ "${SKIP_BENCH:-0}" != "1" ]; then
   say "benchmarks"
-  BUILD_DIR="$BUILD_DIR" OUT="$OUT" bash scripts/device-bench.sh >>"$log" 2>&1 || bench_status=$?
-  if [ -x scripts/bench-layouts.sh ]; then
+  if [ "${SKIP_TUNER_BENCH:-0}" != "1" ]; then
+    BUILD_DIR="$BUILD_DIR" OUT="$OUT" bash scripts/device-bench.sh >>"$log" 2>&1 || bench_status=$?
+  fi
+  if [ "${SKIP_TUNER_BENCH:-0}" != "1" ] && [ -x scripts/bench-layouts.sh ]; then
     BUILD_DIR="$BUILD_DIR" BENCH_MIN_TIME=${BENCH_MIN_TIME:-0.05s} bash scripts/bench-layouts.sh \
       >>"$log" 2>&1 || bench_status=$?
+  fi
+  if [ "${SKIP_RUNTIME:-0}" != "1" ]; then
+    say "runtime"
+    BUILD_DIR="$BUILD_DIR" OUT="$OUT" bash scripts/device-runtime.sh >>"$log" 2>&1 || bench_status=$?
   fi
   say "benchmarks exit $bench_status"
 fi

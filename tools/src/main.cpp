@@ -26,19 +26,29 @@ constexpr Command kCommands[] = {
     {"plan", plantune::cli::cmd_plan, "plan activation memory for a model, network or CSV problem"},
     {"tune", plantune::cli::cmd_tune, "tune a model's convolutions on this GPU into a tactic database"},
     {"db", plantune::cli::cmd_db, "show, merge, verify or export tactic databases"},
+    {"schedule", plantune::cli::cmd_schedule, "build a network's tuned layer schedule (JSON)"},
+    {"run", plantune::cli::cmd_run, "check and time a schedule on this GPU (trtexec-like)"},
 };
 
 void print_usage(std::FILE* f) {
   std::fprintf(f, "usage: plantune <command> [arguments] [--help]\n\ncommands:\n");
   for (const auto& c : kCommands) {
-    std::fprintf(f, "  %-8.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+    std::fprintf(f, "  %-9.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
                  static_cast<int>(c.summary.size()), c.summary.data());
   }
 }
 
 }  // namespace
 
+namespace plantune::cli {
+std::chrono::steady_clock::time_point& process_start() {
+  static std::chrono::steady_clock::time_point t = std::chrono::steady_clock::now();
+  return t;
+}
+}  // namespace plantune::cli
+
 int main(int argc, char** argv) {
+  plantune::cli::process_start();
   if (argc < 2) {
     print_usage(stderr);
     return 2;
