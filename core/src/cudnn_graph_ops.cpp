@@ -1,5 +1,6 @@
 #include "plantune/core/cudnn_graph_ops.h"
 
+#include <limits>
 #include <sstream>
 
 #include "plantune/core/cudnn_backend_names.h"
@@ -119,6 +120,73 @@ BackendDescriptor make_conv_forward(const BackendDescriptor& x, const BackendDes
   }
   op.finalize();
   return op;
+}
+
+BackendDescriptor make_pointwise(cudnnPointwiseMode_t mode, cudnnDataType_t math_precision,
+                                 const PointwiseParams& params) {
+  BackendDescriptor pw(CUDNN_BACKEND_POINTWISE_DESCRIPTOR);
+  pw.set_enum(CUDNN_ATTR_POINTWISE_MODE, CUDNN_TYPE_POINTWISE_MODE, mode)
+      .set_data_type(CUDNN_ATTR_POINTWISE_MATH_PREC, math_precision);
+  // The operator's scalars are doubles whatever the math precision, as cudnn-frontend sets them.
+  if (mode == CUDNN_POINTWISE_RELU_FWD) {
+    pw.set_double(CUDNN_ATTR_POINTWISE_RELU_LOWER_CLIP, params.relu_lower_clip);
+    if (params.relu_upper_clip < std::numeric_limits<double>::infinity()) {
+      pw.set_double(CUDNN_ATTR_POINTWISE_RELU_UPPER_CLIP, params.relu_upper_clip);
+    }
+  } else if (mode == CUDNN_POINTWISE_SWISH_FWD) {
+    pw.set_double(CUDNN_ATTR_POINTWISE_SWISH_BETA, params.swish_beta);
+  }
+  try {
+    pw.finalize();
+  } catch (const Error& e) {
+    std::ostringstream msg;
+    msg << "pointwise operator mode " << static_cast<int>(mode) << " in "
+        << to_string(math_precision) << ": " << e.what();
+    detail::throw_error(e.code(), msg.str(), "make_pointwise", __FILE__, __LINE__);
+  }
+  return pw;
+}
+
+namespace {
+
+BackendDescriptor pointwise_op(const BackendDescriptor& pointwise, const BackendDescriptor& x,
+                               const BackendDescriptor* b, const BackendDescriptor& y,
+                               double alpha1, double alpha2) {
+  require_type(pointwise, CUDNN_BACKEND_POINTWISE_DESCRIPTOR, "pointwise operator");
+  require_type(x, CUDNN_BACKEND_TENSOR_DESCRIPTOR, "pointwise X");
+  if (b != nullptr) require_type(*b, CUDNN_BACKEND_TENSOR_DESCRIPTOR, "pointwise B");
+  require_type(y, CUDNN_BACKEND_TENSOR_DESCRIPTOR, "pointwise Y");
+  BackendDescriptor op(CUDNN_BACKEND_OPERATION_POINTWISE_DESCRIPTOR);
+  op.set_descriptor(CUDNN_ATTR_OPERATION_POINTWISE_PW_DESCRIPTOR, pointwise)
+      .set_descriptor(CUDNN_ATTR_OPERATION_POINTWISE_XDESC, x);
+  if (b != nullptr) op.set_descriptor(CUDNN_ATTR_OPERATION_POINTWISE_BDESC, *b);
+  op.set_descriptor(CUDNN_ATTR_OPERATION_POINTWISE_YDESC, y)
+      .set_float(CUDNN_ATTR_OPERATION_POINTWISE_ALPHA1, static_cast<float>(alpha1));
+  if (b != nullptr) {
+    op.set_float(CUDNN_ATTR_OPERATION_POINTWISE_ALPHA2, static_cast<float>(alpha2));
+  }
+  try {
+    op.finalize();
+  } catch (const Error& e) {
+    std::ostringstream msg;
+    // (cuDNN 9.19 does not read a pointwise operator's mode back, so it is not named here.)
+    msg << (b != nullptr ? "binary" : "unary") << " pointwise operation: " << e.what();
+    detail::throw_error(e.code(), msg.str(), "make_pointwise_op", __FILE__, __LINE__);
+  }
+  return op;
+}
+
+}  // namespace
+
+BackendDescriptor make_pointwise_op(const BackendDescriptor& pointwise, const BackendDescriptor& x,
+                                    const BackendDescriptor& y, double alpha1) {
+  return pointwise_op(pointwise, x, nullptr, y, alpha1, 1.0);
+}
+
+BackendDescriptor make_pointwise_op(const BackendDescriptor& pointwise, const BackendDescriptor& x,
+                                    const BackendDescriptor& b, const BackendDescriptor& y,
+                                    double alpha1, double alpha2) {
+  return pointwise_op(pointwise, x, &b, y, alpha1, alpha2);
 }
 
 BackendDescriptor make_operation_graph(cudnnHandle_t handle,

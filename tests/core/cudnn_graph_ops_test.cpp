@@ -1,5 +1,5 @@
-// Builders of the graph side (tensors, convolutions, conv-forward operations, graphs), on
-// descriptors cuDNN builds without a GPU.
+// Builders of the graph side (tensors, convolutions, conv-forward operations, pointwise
+// operations, graphs), on descriptors cuDNN builds without a GPU.
 #include "plantune/core/cudnn_graph_ops.h"
 
 #include <gtest/gtest.h>
@@ -105,6 +105,62 @@ TEST(MakeConvForward, RejectsDescriptorsInTheWrongRole) {
                          "got CUDNN_BACKEND_CONVOLUTION_DESCRIPTOR"))
         << e.what();
   }
+}
+
+TEST(MakePointwise, ActivationsAndAddFinalize) {
+  // (cuDNN 9.19 does not read a pointwise operator's attributes back: finalizing is the check.)
+  for (cudnnPointwiseMode_t mode : {CUDNN_POINTWISE_ADD, CUDNN_POINTWISE_RELU_FWD,
+                                    CUDNN_POINTWISE_SIGMOID_FWD, CUDNN_POINTWISE_SWISH_FWD,
+                                    CUDNN_POINTWISE_GELU_FWD}) {
+    EXPECT_TRUE(plantune::make_pointwise(mode).finalized()) << static_cast<int>(mode);
+  }
+  plantune::PointwiseParams relu6;
+  relu6.relu_upper_clip = 6.0;
+  EXPECT_TRUE(
+      plantune::make_pointwise(CUDNN_POINTWISE_RELU_FWD, CUDNN_DATA_FLOAT, relu6).finalized());
+}
+
+// conv -> (virtual fp32) -> + bias [1,K,1,1] -> (virtual) -> + z -> (virtual) -> relu -> y,
+// NHWC fp16 as a fused ResNet layer; the graph finalizes without a handle.
+TEST(MakePointwiseOp, ConvBiasAddReluGraphFinalizes) {
+  const bool cl = true;
+  const V xd = {2, 8, 10, 10}, wd = {16, 8, 3, 3}, yd = {2, 16, 10, 10}, bd = {1, 16, 1, 1};
+  auto t = [&](std::int64_t uid, cudnnDataType_t dt, const V& d, bool is_virtual = false) {
+    return plantune::make_tensor(uid, dt, d, plantune::packed_strides(d, cl), 16, is_virtual);
+  };
+  BackendDescriptor x = t(1, CUDNN_DATA_HALF, xd), w = t(2, CUDNN_DATA_HALF, wd),
+                    y = t(3, CUDNN_DATA_HALF, yd), bias = t(4, CUDNN_DATA_HALF, bd),
+                    z = t(5, CUDNN_DATA_HALF, yd);
+  BackendDescriptor acc = t(101, CUDNN_DATA_FLOAT, yd, true),
+                    biased = t(102, CUDNN_DATA_FLOAT, yd, true),
+                    summed = t(103, CUDNN_DATA_FLOAT, yd, true);
+  BackendDescriptor conv =
+      plantune::make_convolution(V{1, 1}, V{1, 1}, V{1, 1}, V{1, 1}, CUDNN_DATA_FLOAT);
+  BackendDescriptor add = plantune::make_pointwise(CUDNN_POINTWISE_ADD);
+  BackendDescriptor relu = plantune::make_pointwise(CUDNN_POINTWISE_RELU_FWD);
+  std::vector<BackendDescriptor> ops;
+  ops.push_back(plantune::make_conv_forward(x, w, acc, conv, CUDNN_DATA_FLOAT));
+  ops.push_back(plantune::make_pointwise_op(add, acc, bias, biased));
+  ops.push_back(plantune::make_pointwise_op(add, biased, z, summed));
+  ops.push_back(plantune::make_pointwise_op(relu, summed, y));
+  for (const BackendDescriptor& op : ops) EXPECT_TRUE(op.finalized());
+  BackendDescriptor g = plantune::make_operation_graph(nullptr, ops);
+  EXPECT_TRUE(g.finalized());
+}
+
+TEST(MakePointwiseOp, RejectsDescriptorsInTheWrongRole) {
+  const V yd = {1, 4, 2, 2};
+  BackendDescriptor y = plantune::make_tensor(1, CUDNN_DATA_FLOAT, yd, plantune::packed_strides(yd, false));
+  BackendDescriptor add = plantune::make_pointwise(CUDNN_POINTWISE_ADD);
+  try {
+    plantune::make_pointwise_op(y, y, y);
+    FAIL() << "must throw";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument);
+    EXPECT_TRUE(contains(e.what(), "pointwise operator must be a CUDNN_BACKEND_POINTWISE_DESCRIPTOR"))
+        << e.what();
+  }
+  EXPECT_THROW(plantune::make_pointwise_op(add, add, y, y), Error);
 }
 
 TEST(MakeOperationGraph, RejectsNoOperations) {

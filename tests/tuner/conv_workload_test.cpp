@@ -1,5 +1,6 @@
 // ConvWorkload: executed problem, data in both layouts and dtypes, channel padding, slot
-// rotation, poisoned outputs and guard bytes. GPU tests skip without a device.
+// rotation, poisoned outputs and guard bytes, the epilogue's bias and z. GPU tests skip without
+// a device.
 #include "plantune/tuner/conv_workload.h"
 
 #include <cuda_fp16.h>
@@ -77,6 +78,113 @@ TEST(ConvWorkload, ExecProblemRejectsPaddingThatCannotWork) {
   const ConvProblem p = conv(1, 12, 8, 12, 3, 1, 1);
   EXPECT_THROW(exec_problem(p, Variant{Layout::nhwc, Precision::fp16, 8, 0}), Error);
   EXPECT_THROW(exec_problem(p, Variant{Layout::nhwc, Precision::int8, 0, 0}), Error);
+}
+
+TEST(ConvWorkload, ExecProblemKeepsTheEpilogue) {
+  ConvProblem p = conv(2, 3, 32, 13, 7, 3, 2);
+  p.epilogue = ConvEpilogue{true, true, Activation::relu};
+  const ConvProblem e = exec_problem(p, Variant{Layout::nhwc, Precision::fp16, 8, 16});
+  EXPECT_EQ(e.epilogue, p.epilogue);
+  EXPECT_EQ(e.k, 16);
+}
+
+TEST(ConvWorkload, EpilogueInputsExistOnlyWhenAsked) {
+  NEED_GPU();
+  Stream s;
+  const ConvProblem plain = conv(2, 5, 6, 7, 3, 1, 1);
+  ConvWorkload a(plain, Variant{Layout::nhwc, Precision::fp32, 0, 0}, seeded(3), s.get());
+  EXPECT_EQ(a.operands(0).bias, nullptr);
+  EXPECT_EQ(a.operands(0).z, nullptr);
+  EXPECT_EQ(a.bias_ref(), nullptr);
+  EXPECT_EQ(a.z_ref(), nullptr);
+  ConvProblem p = plain;
+  p.epilogue = ConvEpilogue{true, false, Activation::relu};
+  ConvWorkload b(p, Variant{Layout::nhwc, Precision::fp32, 0, 0}, seeded(3), s.get());
+  EXPECT_NE(b.operands(0).bias, nullptr);
+  EXPECT_EQ(b.operands(0).z, nullptr);
+  EXPECT_NE(b.bias_ref(), nullptr);
+  EXPECT_EQ(b.z_ref(), nullptr);
+  // x and w are the same data with or without an epilogue (same seed).
+  EXPECT_EQ(download<float>(a.operands(0).x, a.x_bytes()),
+            download<float>(b.operands(0).x, b.x_bytes()));
+}
+
+TEST(ConvWorkload, BiasAndZHoldTheReferenceValuesInEverySlot) {
+  NEED_GPU();
+  Stream s;
+  ConvProblem p = conv(2, 4, 6, 7, 3, 1, 1);
+  p.epilogue = ConvEpilogue{true, true, Activation::none};
+  WorkloadOptions o = seeded(21);
+  o.cold_l2 = true;
+  o.l2_bytes = 64 << 10;  // pretend 64 KiB of L2: several slots
+  ConvWorkload wl(p, Variant{Layout::nhwc, Precision::fp16, 0, 0}, o, s.get());
+  ASSERT_GE(wl.slot_count(), 2);
+  const std::int64_t P = p.out_h(), Q = p.out_w();
+  const auto bias_ref = download_f(wl.bias_ref(), static_cast<std::size_t>(p.k));
+  const auto z_ref = download_f(wl.z_ref(), static_cast<std::size_t>(p.n * p.k * P * Q));
+  const auto y_ref_size = static_cast<std::size_t>(wl.y_bytes() / 2);
+  std::set<float> distinct(z_ref.begin(), z_ref.end());
+  EXPECT_GT(distinct.size(), z_ref.size() / 2) << "fresh random data, not a constant";
+  for (int slot : {0, wl.slot_count() - 1}) {
+    const ConvOperands op = wl.operands(slot);
+    ASSERT_NE(op.bias, nullptr);
+    ASSERT_NE(op.z, nullptr);
+    EXPECT_NE(op.z, op.y);
+    const auto bias = download<__half>(op.bias, p.k * 2);
+    for (std::int64_t k = 0; k < p.k; ++k) {
+      ASSERT_EQ(__half2float(bias[static_cast<std::size_t>(k)]), bias_ref[static_cast<std::size_t>(k)]);
+    }
+    const auto z = download<__half>(op.z, wl.y_bytes());
+    ASSERT_EQ(z.size(), y_ref_size);
+    for (std::int64_t n = 0; n < p.n; ++n)
+      for (std::int64_t k = 0; k < p.k; ++k)
+        for (std::int64_t h = 0; h < P; ++h)
+          for (std::int64_t w = 0; w < Q; ++w) {
+            ASSERT_EQ(__half2float(z[nhwc(n, k, h, w, p.k, P, Q)]), z_ref[nchw(n, k, h, w, p.k, P, Q)]);
+          }
+  }
+  // Poisoning y leaves z alone.
+  wl.poison_output(s.get());
+  s.synchronize();
+  const auto z_after = download<__half>(wl.operands(0).z, wl.y_bytes());
+  EXPECT_EQ(__half2float(z_after[0]), z_ref[0]);
+}
+
+TEST(ConvWorkload, PaddedKZeroPadsTheBiasAndThePadCopyRebuildsZ) {
+  NEED_GPU();
+  Stream s;
+  ConvProblem p = conv(1, 8, 5, 13, 3, 1, 1);
+  p.epilogue = ConvEpilogue{true, true, Activation::relu};
+  ConvWorkload wl(p, Variant{Layout::nchw, Precision::fp16, 0, 16}, seeded(4), s.get());
+  ASSERT_EQ(wl.exec().k, 16);
+  const std::int64_t P = p.out_h(), Q = p.out_w();
+  const auto bias_ref = download_f(wl.bias_ref(), static_cast<std::size_t>(p.k));
+  const auto z_ref = download_f(wl.z_ref(), static_cast<std::size_t>(p.n * p.k * P * Q));
+  const auto bias = download<__half>(wl.operands(0).bias, 16 * 2);
+  for (std::int64_t k = 0; k < 16; ++k) {
+    const float v = __half2float(bias[static_cast<std::size_t>(k)]);
+    if (k < p.k) {
+      ASSERT_EQ(v, bias_ref[static_cast<std::size_t>(k)]);
+    } else {
+      ASSERT_EQ(v, 0.0f) << "padding channel " << k;
+    }
+  }
+  auto check_z = [&]() {
+    const auto z = download<__half>(wl.operands(0).z, wl.y_bytes());
+    ASSERT_EQ(static_cast<std::int64_t>(z.size()), p.n * 16 * P * Q);
+    for (std::int64_t k = 0; k < 16; ++k)
+      for (std::int64_t h = 0; h < P; ++h)
+        for (std::int64_t w = 0; w < Q; ++w) {
+          const float v = __half2float(z[nchw(0, k, h, w, 16, P, Q)]);
+          ASSERT_EQ(v, k < p.k ? z_ref[nchw(0, k, h, w, p.k, P, Q)] : 0.0f) << k << " " << h << " " << w;
+        }
+  };
+  check_z();
+  // The pad copy (part of the tactic's time) rebuilds the padded z from the unpadded one.
+  ASSERT_EQ(cudaMemset(const_cast<void*>(wl.operands(0).z), 0x7B, wl.y_bytes()), cudaSuccess);
+  wl.enqueue_pad_input(0, s.get());
+  s.synchronize();
+  check_z();
 }
 
 TEST(ConvWorkload, SameLogicalDataInBothLayoutsAndInTheReferenceCopies) {

@@ -1,9 +1,13 @@
 // The graph-API source: knob enumeration (CPU), knob names, precision rules, and on the GPU the
-// heuristics' and engines' configurations running and validating on every test shape.
+// heuristics' and engines' configurations running and validating on every test shape; fused
+// graphs (conv -> + bias -> + z -> activation) validating against the fp64 reference, also in
+// place, and a kernel that drops the epilogue caught.
 #include "plantune/tuner/graph_source.h"
 
 #include <gtest/gtest.h>
 
+#include <iostream>
+#include <limits>
 #include <set>
 #include <vector>
 
@@ -11,6 +15,7 @@
 #include "plantune/tuner/reference.h"
 #include "plantune/tuner/tuner.h"
 #include "support/gpu_skip.h"
+#include "tuner/conv_epilogue.h"
 #include "tuner/conv_shapes.h"
 
 namespace {
@@ -79,6 +84,144 @@ TEST(GraphSource, Fp32ExcludesTensorCoreEnginesOthersTakeAll) {
   EXPECT_TRUE(engine_allowed(Precision::fp32, plain));
   EXPECT_TRUE(engine_allowed(Precision::tf32, tc));
   EXPECT_TRUE(engine_allowed(Precision::fp16, tc));
+}
+
+TEST(GraphSource, EpilogueActivationsMapToPointwiseModes) {
+  EXPECT_FALSE(graph_activation(Activation::none).has_value());
+  EXPECT_FALSE(graph_activation(Activation::hard_swish).has_value());
+  EXPECT_EQ(graph_activation(Activation::relu)->mode, CUDNN_POINTWISE_RELU_FWD);
+  EXPECT_EQ(graph_activation(Activation::relu)->params.relu_upper_clip,
+            std::numeric_limits<double>::infinity());
+  EXPECT_EQ(graph_activation(Activation::relu6)->mode, CUDNN_POINTWISE_RELU_FWD);
+  EXPECT_EQ(graph_activation(Activation::relu6)->params.relu_upper_clip, 6.0);
+  EXPECT_EQ(graph_activation(Activation::sigmoid)->mode, CUDNN_POINTWISE_SIGMOID_FWD);
+  EXPECT_EQ(graph_activation(Activation::silu)->mode, CUDNN_POINTWISE_SWISH_FWD);
+  EXPECT_EQ(graph_activation(Activation::silu)->params.swish_beta, 1.0);
+  EXPECT_EQ(graph_activation(Activation::gelu)->mode, CUDNN_POINTWISE_GELU_FWD);
+}
+
+TEST(GraphSource, AnInexpressibleEpilogueGivesNoTacticsAndSaysWhy) {
+  // The graph is refused before any engine or handle is involved: no GPU needed.
+  ConvSourceContext ctx;
+  ctx.exec = conv(1, 8, 6, 8, 3, 1, 1);
+  ctx.exec.epilogue = ConvEpilogue{true, false, Activation::hard_swish};
+  ctx.variant = Variant{Layout::nhwc, Precision::fp32, 0, 0};
+  const GraphTactics g = graph_tactics(ctx, GraphSourceOptions{});
+  EXPECT_TRUE(g.tactics.empty());
+  ASSERT_EQ(g.notes.size(), 1u);
+  EXPECT_NE(g.notes[0].find("hard_swish"), std::string::npos) << g.notes[0];
+  const PreparedTactic t = prepare_graph(ctx, GraphEngineTactic{});
+  EXPECT_EQ(t.outcome, Outcome::not_supported);
+  EXPECT_NE(t.detail.find("hard_swish"), std::string::npos) << t.detail;
+  EXPECT_FALSE(graph_heuristic_first(ctx, CUDNN_HEUR_MODE_A, false).has_value());
+}
+
+TEST(GraphSource, FusedEpiloguesValidateAgainstTheReference) {
+  NEED_GPU();
+  namespace t = plantune::tuner::testing;
+  ConvTuner tuner;
+  TuneOptions o = t::quick_options();
+  o.legacy = false;
+  o.max_runtime_compiled = 2;  // fused graphs mostly compile their kernels (seconds each)
+  o.graph_options.fallback = false;
+  int graphs_with_a_winner = 0, cases = 0;
+  for (const t::EpilogueCase& ec : t::epilogue_shapes()) {
+    for (const ConvEpilogue& e : t::test_epilogues()) {
+      const ConvProblem p = t::with_epilogue(ec.problem, e);
+      const std::string where = ec.name + " " + problem_key(p);
+      TacticDb db;
+      const TuneResult r = tuner.tune(p, std::vector<Variant>{ec.variant}, o, db);
+      ASSERT_EQ(r.variants.size(), 1u);
+      const VariantTuning& vt = r.variants[0];
+      std::cout << "[fused graph] " << where << ": " << t::outcome_summary(vt) << "\n";
+      for (const std::string& n : vt.notes) std::cout << "  note: " << n << "\n";
+      ++cases;
+      for (const Candidate& c : vt.result.candidates) {
+        EXPECT_EQ(api_of(c.tactic), Api::cudnn_graph);
+        EXPECT_NE(c.outcome, Outcome::incorrect) << where << " " << tactic_id(c.tactic) << ": " << c.detail;
+        if (c.outcome == Outcome::ok) {
+          ASSERT_TRUE(c.validation.has_value());
+          EXPECT_TRUE(c.validation->passed());
+        }
+      }
+      // NHWC fp16 is what cuDNN's fusion engines are made for: a winner is required there.
+      if (ec.variant.layout == Layout::nhwc) {
+        EXPECT_NE(vt.winner(), nullptr) << where;
+      }
+      if (vt.winner() == nullptr) continue;
+      ++graphs_with_a_winner;
+      if (e.residual) {
+        const Validation in_place = t::validate_in_place(tuner, p, ec.variant, vt.winner()->tactic, o);
+        EXPECT_TRUE(in_place.passed()) << where << " in place (y == z): max rel err "
+                                       << in_place.max_rel_error << ", finite "
+                                       << in_place.output_finite;
+      }
+    }
+  }
+  std::cout << "[fused graph] " << graphs_with_a_winner << " of " << cases
+            << " fused problems have a graph winner\n";
+  EXPECT_GT(graphs_with_a_winner, 0);
+}
+
+TEST(GraphSource, OtherActivationsMatchTheReference) {
+  NEED_GPU();
+  namespace t = plantune::tuner::testing;
+  ConvTuner tuner;
+  TuneOptions o = t::quick_options();
+  o.legacy = false;
+  o.max_runtime_compiled = 2;
+  o.graph_options.fallback = false;
+  const t::EpilogueCase ec = t::epilogue_shapes()[0];  // 3x3 nhwc/fp16
+  int with_winner = 0;
+  for (Activation a : {Activation::relu6, Activation::sigmoid, Activation::silu, Activation::gelu}) {
+    const ConvProblem p = t::with_epilogue(ec.problem, ConvEpilogue{true, false, a});
+    const std::string where = ec.name + " " + problem_key(p);
+    TacticDb db;
+    const TuneResult r = tuner.tune(p, std::vector<Variant>{ec.variant}, o, db);
+    const VariantTuning& vt = r.variants[0];
+    std::cout << "[fused graph] " << where << ": " << t::outcome_summary(vt) << "\n";
+    for (const Candidate& c : vt.result.candidates) {
+      EXPECT_NE(c.outcome, Outcome::incorrect) << where << " " << tactic_id(c.tactic) << ": " << c.detail;
+    }
+    with_winner += vt.winner() != nullptr ? 1 : 0;
+  }
+  EXPECT_GT(with_winner, 0);
+}
+
+TEST(GraphSource, AFusedGraphThatDropsTheEpilogueIsCaught) {
+  NEED_GPU();
+  namespace t = plantune::tuner::testing;
+  ConvTuner tuner;
+  int caught = 0;
+  for (const t::EpilogueCase& ec : t::epilogue_shapes()) {
+    if (ec.variant.layout != Layout::nhwc) continue;
+    for (const ConvEpilogue& e : t::test_epilogues()) {
+      const ConvProblem p = t::with_epilogue(ec.problem, e);
+      const std::string where = ec.name + " " + problem_key(p);
+      TuneOptions o = t::quick_options();
+      o.legacy = false;
+      o.max_runtime_compiled = 2;
+      o.graph_options.fallback = false;
+      o.graph_options.engines = false;  // heuristic A's configurations are enough here
+      TacticConfig victim = LegacyConvTactic{};
+      o.tactic_hook = t::drop_epilogue_of_first(Api::cudnn_graph, &victim);
+      TacticDb db;
+      const TuneResult r = tuner.tune(p, std::vector<Variant>{ec.variant}, o, db);
+      if (api_of(victim) != Api::cudnn_graph) continue;  // no runnable graph tactic
+      const Candidate* bad = nullptr;
+      for (const Candidate& c : r.variants[0].result.candidates) {
+        if (same_tactic(c.tactic, victim)) bad = &c;
+      }
+      ASSERT_NE(bad, nullptr) << where;
+      if (bad->outcome == Outcome::not_supported || bad->outcome == Outcome::timeout) continue;
+      EXPECT_EQ(bad->outcome, Outcome::incorrect) << where << " " << tactic_id(victim) << ": "
+                                                  << bad->detail;
+      ASSERT_TRUE(bad->validation.has_value()) << where;
+      EXPECT_GT(bad->validation->max_rel_error, bad->validation->tolerance) << where;
+      ++caught;
+    }
+  }
+  EXPECT_GT(caught, 0) << "no fused graph tactic ran at all";
 }
 
 TEST(GraphSource, EnginesAndHeuristicsOnEveryShape) {

@@ -1,15 +1,19 @@
 // The legacy cuDNN source: every algorithm x math type is an outcome; the sound ones validate
-// and time on every test shape, in both layouts and in fp32 and fp16.
+// and time on every test shape, in both layouts and in fp32 and fp16. Fused problems run
+// through cudnnConvolutionBiasActivationForward: its restrictions are outcomes, its results
+// match the fp64 reference (also in place), and a kernel that drops the epilogue is caught.
 #include "plantune/tuner/legacy_source.h"
 
 #include <gtest/gtest.h>
 
+#include <iostream>
 #include <map>
 #include <vector>
 
 #include "plantune/tuner/reference.h"
 #include "plantune/tuner/tuner.h"
 #include "support/gpu_skip.h"
+#include "tuner/conv_epilogue.h"
 #include "tuner/conv_shapes.h"
 
 namespace {
@@ -29,6 +33,128 @@ TEST(LegacySource, MathTypesFollowThePrecision) {
                                    MathType::tensor_op_allow_conversion}));
   EXPECT_EQ(legacy_math_types(Precision::fp16).size(), 4u);
   EXPECT_EQ(legacy_math_types(Precision::bf16).size(), 4u);
+}
+
+TEST(LegacySource, FusedApiRestrictionsAreKnownWithoutAGpu) {
+  const ConvEpilogue plain;
+  for (int a = 0; a < kLegacyAlgoCount; ++a) {
+    EXPECT_TRUE(legacy_epilogue_supported(plain, static_cast<LegacyAlgo>(a)));
+    EXPECT_TRUE(legacy_epilogue_supported(ConvEpilogue{true, true, Activation::relu},
+                                          static_cast<LegacyAlgo>(a)));
+  }
+  std::string why;
+  EXPECT_TRUE(legacy_epilogue_supported(ConvEpilogue{true, false, Activation::none},
+                                        LegacyAlgo::implicit_precomp_gemm));
+  EXPECT_FALSE(legacy_epilogue_supported(ConvEpilogue{true, false, Activation::none},
+                                         LegacyAlgo::winograd, &why));
+  EXPECT_NE(why.find("identity activation"), std::string::npos) << why;
+  EXPECT_NE(why.find("implicit_precomp_gemm"), std::string::npos) << why;
+  for (Activation a : {Activation::relu6, Activation::sigmoid, Activation::silu, Activation::gelu,
+                       Activation::hard_swish}) {
+    why.clear();
+    EXPECT_FALSE(legacy_epilogue_supported(ConvEpilogue{true, false, a},
+                                           LegacyAlgo::implicit_precomp_gemm, &why));
+    EXPECT_NE(why.find(std::string("not ") + std::string(to_string(a))), std::string::npos) << why;
+  }
+}
+
+TEST(LegacySource, FusedEpiloguesValidateAgainstTheReference) {
+  NEED_GPU();
+  namespace t = plantune::tuner::testing;
+  ConvTuner tuner;
+  TuneOptions o = t::quick_options();
+  o.graph = false;
+  for (const t::EpilogueCase& ec : t::epilogue_shapes()) {
+    for (const ConvEpilogue& e : t::test_epilogues()) {
+      const ConvProblem p = t::with_epilogue(ec.problem, e);
+      const std::string where = ec.name + " " + problem_key(p);
+      TacticDb db;
+      const TuneResult r = tuner.tune(p, std::vector<Variant>{ec.variant}, o, db);
+      ASSERT_EQ(r.variants.size(), 1u);
+      const VariantTuning& vt = r.variants[0];
+      std::cout << "[fused legacy] " << where << ": " << t::outcome_summary(vt) << "\n";
+      int ok = 0;
+      for (const Candidate& c : vt.result.candidates) {
+        const auto& lt = std::get<LegacyConvTactic>(c.tactic);
+        EXPECT_NE(c.outcome, Outcome::incorrect) << where << " " << tactic_id(c.tactic) << ": " << c.detail;
+        EXPECT_NE(c.outcome, Outcome::failed) << where << " " << tactic_id(c.tactic) << ": " << c.detail;
+        if (e.activation == Activation::none && lt.algo != LegacyAlgo::implicit_precomp_gemm) {
+          EXPECT_EQ(c.outcome, Outcome::not_supported) << where << " " << tactic_id(c.tactic);
+          EXPECT_NE(c.detail.find("identity activation"), std::string::npos) << c.detail;
+        }
+        if (c.outcome == Outcome::ok) {
+          ++ok;
+          ASSERT_TRUE(c.validation.has_value());
+          EXPECT_TRUE(c.validation->passed());
+          ASSERT_TRUE(c.timing.has_value());
+        }
+      }
+      EXPECT_GT(ok, 0) << where;
+      ASSERT_NE(vt.winner(), nullptr) << where;
+      if (e.residual) {
+        const Validation in_place = t::validate_in_place(tuner, p, ec.variant, vt.winner()->tactic, o);
+        EXPECT_TRUE(in_place.passed()) << where << " in place (y == z): max rel err "
+                                       << in_place.max_rel_error << ", finite "
+                                       << in_place.output_finite;
+      }
+    }
+  }
+}
+
+TEST(LegacySource, AFusedKernelThatDropsTheEpilogueIsCaught) {
+  NEED_GPU();
+  namespace t = plantune::tuner::testing;
+  ConvTuner tuner;
+  for (const t::EpilogueCase& ec : t::epilogue_shapes()) {
+    for (const ConvEpilogue& e : t::test_epilogues()) {
+      const ConvProblem p = t::with_epilogue(ec.problem, e);
+      const std::string where = ec.name + " " + problem_key(p);
+      TuneOptions o = t::quick_options();
+      o.graph = false;
+      TacticConfig victim;
+      o.tactic_hook = t::drop_epilogue_of_first(Api::cudnn_legacy, &victim);
+      TacticDb db;
+      const TuneResult r = tuner.tune(p, std::vector<Variant>{ec.variant}, o, db);
+      const VariantTuning& vt = r.variants[0];
+      const Candidate* bad = nullptr;
+      for (const Candidate& c : vt.result.candidates) {
+        if (same_tactic(c.tactic, victim)) bad = &c;
+      }
+      ASSERT_NE(bad, nullptr) << where;
+      EXPECT_EQ(bad->outcome, Outcome::incorrect) << where << " " << tactic_id(victim) << ": "
+                                                  << bad->detail;
+      ASSERT_TRUE(bad->validation.has_value()) << where;
+      EXPECT_GT(bad->validation->max_rel_error, bad->validation->tolerance) << where;
+      EXPECT_FALSE(bad->timing.has_value());
+    }
+  }
+}
+
+TEST(LegacySource, PaddedVariantsOfAFusedProblemValidate) {
+  NEED_GPU();
+  namespace t = plantune::tuner::testing;
+  ConvTuner tuner;
+  TuneOptions o = t::quick_options();
+  o.max_runtime_compiled = 2;
+  o.graph_options.fallback = false;
+  // C 3 -> 8 and K 13 -> 16: the bias is zero-padded, z padded by the timed pad copy, y sliced.
+  const ConvProblem p =
+      t::with_epilogue(conv(2, 3, 12, 13, 3, 1, 1), ConvEpilogue{true, true, Activation::relu});
+  const std::vector<Variant> variants = {{Layout::nhwc, Precision::fp16, 8, 16},
+                                         {Layout::nchw, Precision::fp32, 0, 0}};
+  TacticDb db;
+  const TuneResult r = tuner.tune(p, variants, o, db);
+  for (const VariantTuning& vt : r.variants) {
+    const std::string where = problem_key(p) + " " + to_string(vt.variant);
+    std::cout << "[fused padded] " << where << ": " << t::outcome_summary(vt) << "\n";
+    ASSERT_NE(vt.winner(), nullptr) << where;
+    for (const Candidate& c : vt.result.candidates) {
+      EXPECT_NE(c.outcome, Outcome::incorrect) << where << " " << tactic_id(c.tactic) << ": " << c.detail;
+    }
+  }
+  const Entry* e = db.find(problem_key(p));
+  ASSERT_NE(e, nullptr) << "stored under the fused key";
+  EXPECT_EQ(e->variants.size(), 2u);
 }
 
 TEST(LegacySource, EveryShapeRunsAndValidates) {

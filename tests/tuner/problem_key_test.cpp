@@ -89,6 +89,78 @@ TEST(ProblemKey, ParseRoundTripsEveryField) {
   EXPECT_EQ(std::get<GemmProblem>(parse_problem_key(problem_key(g))), g);
 }
 
+TEST(ProblemKey, EpilogueIsPrintedOnlyWhenNotEmpty) {
+  ConvProblem p = resnet_3x3();
+  EXPECT_TRUE(p.epilogue.empty());
+  const std::string plain =
+      "conv2d n32_c64_h56_w56_k64_r3_s3_p1x1_u1x1_d1x1_g1 x=fp16 w=fp16 y=fp16 acc=fp32";
+  EXPECT_EQ(problem_key(p), plain);  // the key of a plain convolution is what it always was
+  p.epilogue = ConvEpilogue{true, true, Activation::relu};
+  EXPECT_FALSE(p.epilogue.empty());
+  EXPECT_EQ(problem_key(p), plain + " bias=1 add=1 act=relu");
+  p.epilogue = ConvEpilogue{true, false, Activation::none};
+  EXPECT_EQ(problem_key(p), plain + " bias=1 add=0 act=none");
+  p.epilogue = ConvEpilogue{false, false, Activation::hard_swish};
+  EXPECT_EQ(problem_key(p), plain + " bias=0 add=0 act=hard_swish");
+  EXPECT_EQ(geometry_of_key(problem_key(p)), "conv2d n32_c64_h56_w56_k64_r3_s3_p1x1_u1x1_d1x1_g1");
+}
+
+TEST(ProblemKey, EpilogueKeysRoundTrip) {
+  std::vector<ConvEpilogue> epilogues;
+  for (int bias = 0; bias < 2; ++bias) {
+    for (int add = 0; add < 2; ++add) {
+      for (int a = 0; a <= static_cast<int>(Activation::hard_swish); ++a) {
+        ConvEpilogue e{bias == 1, add == 1, static_cast<Activation>(a)};
+        if (!e.empty()) epilogues.push_back(e);
+      }
+    }
+  }
+  EXPECT_EQ(epilogues.size(), 4u * 7u - 1u);
+  std::unordered_set<std::string> keys;
+  for (const ConvEpilogue& e : epilogues) {
+    ConvProblem p = resnet_3x3();
+    p.stride_h = p.stride_w = 2;
+    p.epilogue = e;
+    const std::string key = problem_key(p);
+    EXPECT_TRUE(keys.insert(key).second) << key;
+    EXPECT_EQ(parse_conv_key(key), p) << key;
+    EXPECT_EQ(std::get<ConvProblem>(parse_problem_key(key)), p) << key;
+    EXPECT_EQ(problem_key(parse_conv_key(key)), key);
+  }
+}
+
+TEST(ProblemKey, BadEpilogueTokensAreNamed) {
+  const std::string good = problem_key(resnet_3x3());
+  struct Case {
+    std::string suffix;
+    std::string expect;  // part of the message
+  };
+  const std::vector<Case> cases = {
+      {" bias=1 add=1 act=relu foo=1", "unknown epilogue token 'foo=1'"},
+      {" bias=1 add=1 act=relu relu", "unknown epilogue token 'relu'"},
+      {" bias=1 add=1 bias=1", "epilogue token 'bias=1' repeats 'bias='"},
+      {" bias=1 add=1 add=0 act=relu", "epilogue token 'add=0' repeats 'add='"},
+      {" act=relu bias=1 add=1 act=relu", "epilogue token 'act=relu' repeats 'act='"},
+      {" bias=2 add=1 act=relu", "epilogue token 'bias=2' needs 'bias=0' or 'bias=1'"},
+      {" bias=1 add=yes act=relu", "epilogue token 'add=yes' needs 'add=0' or 'add=1'"},
+      {" bias=1 add=1 act=tanh", "unknown activation in epilogue token 'act=tanh'"},
+      {" bias=1 act=relu", "missing 'add='"},
+      {" bias=1", "missing 'add='"},
+      {" add=1 act=relu", "missing 'bias='"},
+      {" bias=1 add=1", "missing 'act='"},
+      {" bias=0 add=0 act=none", "empty epilogue"},
+      {" act=relu bias=1 add=1", "not canonical"},
+      {" bias=1 add=1  act=relu", "not a conv2d key"},
+      {" bias=1 add=1 act=relu ", "not a conv2d key"},
+  };
+  for (const auto& c : cases) {
+    const std::string key = good + c.suffix;
+    const std::string msg = parse_error_of(key);
+    EXPECT_NE(msg.find(c.expect), std::string::npos) << "key: '" << key << "'\nmessage: " << msg;
+    EXPECT_NE(msg.find("conv2d n32_c64"), std::string::npos) << msg;
+  }
+}
+
 TEST(ProblemKey, EqualityAndHashSeeEveryField) {
   ConvProblem base = resnet_3x3();
   std::vector<ConvProblem> changed;
@@ -115,6 +187,21 @@ TEST(ProblemKey, EqualityAndHashSeeEveryField) {
   vary([](ConvProblem& p) { p.w_dtype = DType::fp32; });
   vary([](ConvProblem& p) { p.y_dtype = DType::fp32; });
   vary([](ConvProblem& p) { p.compute = DType::fp16; });
+  vary([](ConvProblem& p) { p.epilogue.bias = true; });
+  vary([](ConvProblem& p) { p.epilogue.residual = true; });
+  vary([](ConvProblem& p) { p.epilogue.activation = Activation::relu; });
+  vary([](ConvProblem& p) {
+    p.epilogue.bias = true;
+    p.epilogue.activation = Activation::relu;
+  });
+  vary([](ConvProblem& p) {
+    p.epilogue.bias = p.epilogue.residual = true;
+    p.epilogue.activation = Activation::relu;
+  });
+  vary([](ConvProblem& p) {
+    p.epilogue.bias = p.epilogue.residual = true;
+    p.epilogue.activation = Activation::silu;
+  });
   std::unordered_set<std::size_t> hashes{std::hash<ConvProblem>{}(base)};
   std::unordered_set<std::string> keys{problem_key(base)};
   for (const auto& p : changed) {

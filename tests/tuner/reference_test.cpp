@@ -1,14 +1,17 @@
-// The tuner's fp64 reference kernel against an independent CPU reference, and check_output on
-// outputs that are right, perturbed, unwritten or written out of bounds.
+// The tuner's fp64 reference kernel against an independent CPU reference (with and without an
+// epilogue), and check_output on outputs that are right, perturbed, unwritten, written out of
+// bounds or missing their epilogue.
 #include "plantune/tuner/reference.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
 #include "core/conv_reference.h"
 #include "plantune/core/device_buffer.h"
+#include "plantune/core/error.h"
 #include "plantune/core/stream.h"
 #include "support/gpu_skip.h"
 #include "tuner/conv_shapes.h"
@@ -64,13 +67,82 @@ TEST(Reference, MatchesTheCpuReferenceOnEveryTestShape) {
   }
 }
 
+// The epilogue on top of the CPU convolution, in double (Note [epilogue reference]).
+double cpu_activate(Activation a, double v) {
+  switch (a) {
+    case Activation::none: return v;
+    case Activation::relu: return std::max(v, 0.0);
+    case Activation::relu6: return std::min(std::max(v, 0.0), 6.0);
+    case Activation::sigmoid: return 1.0 / (1.0 + std::exp(-v));
+    case Activation::silu: return v / (1.0 + std::exp(-v));
+    case Activation::gelu: return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+    case Activation::hard_swish: return v * std::min(std::max(v + 3.0, 0.0), 6.0) / 6.0;
+  }
+  return v;
+}
+
+TEST(Reference, AppliesEveryEpilogueLikeTheCpu) {
+  NEED_GPU();
+  Stream s;
+  const ConvProblem base = conv(2, 6, 7, 5, 3, 1, 2);
+  const auto sh = cpu_shape(base);
+  const auto x = plantune::testing::random_uniform(sh.x_count(), 101);
+  const auto w = plantune::testing::random_uniform(sh.w_count(), 102);
+  // Large bias and z (|v| < 4) so that every activation's curved part is exercised.
+  auto bias = plantune::testing::random_uniform(static_cast<std::size_t>(sh.k), 103);
+  auto z = plantune::testing::random_uniform(sh.y_count(), 104);
+  for (float& v : bias) v *= 4.0f;
+  for (float& v : z) v *= 4.0f;
+  const auto cpu = plantune::testing::conv2d_reference(sh, x, w);
+  DeviceBuffer<float> dx(x.size()), dw(w.size()), db(bias.size()), dz(z.size()), dy(sh.y_count()),
+      da(sh.y_count());
+  dx.upload(x);
+  dw.upload(w);
+  db.upload(bias);
+  dz.upload(z);
+  const std::size_t per_k = static_cast<std::size_t>(sh.p() * sh.q());
+  for (int b = 0; b < 2; ++b) {
+    for (int add = 0; add < 2; ++add) {
+      for (int a = 0; a <= static_cast<int>(Activation::hard_swish); ++a) {
+        ConvProblem p = base;
+        p.epilogue = ConvEpilogue{b == 1, add == 1, static_cast<Activation>(a)};
+        reference_conv2d(p, dx.data(), dw.data(), db.data(), dz.data(), dy.data(), da.data(),
+                         s.get());
+        s.synchronize();
+        const auto y = dy.to_host();
+        const auto abs = da.to_host();
+        for (std::size_t i = 0; i < y.size(); ++i) {
+          const std::size_t k = (i / per_k) % static_cast<std::size_t>(sh.k);
+          double pre = cpu.y[i], scale = cpu.abs_sum[i];
+          if (b == 1) pre += bias[k], scale += std::fabs(bias[k]);
+          if (add == 1) pre += z[i], scale += std::fabs(z[i]);
+          const double want = cpu_activate(p.epilogue.activation, pre);
+          scale = std::max(scale, std::fabs(want));
+          ASSERT_NEAR(y[i], want, 1e-6 * scale + 1e-30) << problem_key(p) << " output " << i;
+          ASSERT_NEAR(abs[i], scale, 1e-6 * scale) << problem_key(p) << " output " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST(Reference, AnEpilogueNeedsItsInputs) {
+  // Refused before anything is enqueued: no GPU needed.
+  ConvProblem p = conv(1, 4, 6, 8, 3, 1, 1);
+  p.epilogue = ConvEpilogue{true, true, Activation::relu};
+  float dummy = 0.0f;
+  EXPECT_THROW(reference_conv2d(p, &dummy, &dummy, nullptr, &dummy, &dummy, &dummy, nullptr), Error);
+  EXPECT_THROW(reference_conv2d(p, &dummy, &dummy, &dummy, nullptr, &dummy, &dummy, nullptr), Error);
+  EXPECT_THROW(reference_conv2d(p, &dummy, &dummy, &dummy, &dummy, nullptr), Error);
+}
+
 // A workload whose slot-0 output is the reference itself (fp32 NCHW stores exactly NKPQ).
 struct Fixture {
   Stream s;
   ConvWorkload wl;
   ConvReference ref;
-  explicit Fixture(const ConvProblem& p)
-      : wl(p, Variant{Layout::nchw, Precision::fp32, 0, 0}, WorkloadOptions{}, s.get()),
+  explicit Fixture(const ConvProblem& p, Precision precision = Precision::fp32)
+      : wl(p, Variant{Layout::nchw, precision, 0, 0}, WorkloadOptions{}, s.get()),
         ref(wl, s.get()) {
     wl.poison_output(s.get());
     EXPECT_EQ(cudaMemcpyAsync(wl.operands(0).y, ref.y(), static_cast<std::size_t>(wl.y_bytes()),
@@ -103,6 +175,25 @@ TEST(Reference, CheckOutputCatchesOneWrongElement) {
   EXPECT_TRUE(v.redzones_intact);
   // The same error passes a looser tolerance: the check is relative, not exact.
   EXPECT_TRUE(check_output(f.wl, f.ref, 1.0, f.s.get()).passed());
+}
+
+TEST(Reference, CheckOutputCatchesAMissingEpilogue) {
+  NEED_GPU();
+  ConvProblem p = conv(2, 8, 9, 16, 3, 1, 1);
+  p.epilogue = ConvEpilogue{true, true, Activation::relu};
+  Fixture f(p);
+  const Validation right = check_output(f.wl, f.ref, 5e-5, f.s.get());
+  EXPECT_TRUE(right.passed());
+  EXPECT_EQ(right.max_rel_error, 0.0);
+  // The plain convolution (what a kernel that forgot the epilogue writes) is caught.
+  ConvProblem plain = p;
+  plain.epilogue = ConvEpilogue{};
+  DeviceBuffer<float> abs(static_cast<std::size_t>(f.wl.y_bytes() / 4));
+  reference_conv2d(plain, f.wl.x_ref(), f.wl.w_ref(), static_cast<float*>(f.wl.operands(0).y),
+                   abs.data(), f.s.get());
+  const Validation wrong = check_output(f.wl, f.ref, 5e-5, f.s.get());
+  EXPECT_FALSE(wrong.passed());
+  EXPECT_GT(wrong.max_rel_error, 1e-3);
 }
 
 TEST(Reference, CheckOutputCatchesUnwrittenOutputs) {

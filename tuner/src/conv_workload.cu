@@ -198,6 +198,9 @@ ConvWorkload::ConvWorkload(const ConvProblem& problem, const Variant& variant,
   y_bytes_ = checked_mul(checked_mul(exec_.n * exec_.k, P * Q, "y"), es, "y bytes");
   x_src_bytes_ = padded_c_ ? problem_.n * problem_.c * problem_.h * problem_.w * es : 0;
   y_out_bytes_ = padded_k_ ? problem_.n * problem_.k * P * Q * es : 0;
+  const ConvEpilogue& epi = problem_.epilogue;
+  bias_bytes_ = epi.bias ? exec_.k * es : 0;
+  z_src_bytes_ = epi.residual && padded_k_ ? y_out_bytes_ : 0;
 
   std::int64_t off = 0;
   if (padded_c_) {
@@ -214,6 +217,18 @@ ConvWorkload::ConvWorkload(const ConvProblem& problem, const Variant& variant,
   if (padded_k_) {
     offsets_.y_out = off;
     off += align_up(y_out_bytes_);
+  }
+  if (epi.bias) {
+    offsets_.bias = off;
+    off += align_up(bias_bytes_);
+  }
+  if (epi.residual) {
+    offsets_.z = off;
+    off += align_up(y_bytes_);
+    if (padded_k_) {
+      offsets_.z_src = off;
+      off += align_up(z_src_bytes_);
+    }
   }
   slot_stride_ = off;
 
@@ -248,6 +263,8 @@ ConvWorkload::ConvWorkload(const ConvProblem& problem, const Variant& variant,
   x_ref_ = DeviceBuffer<float>(static_cast<std::size_t>(problem_.n * problem_.c * problem_.h * problem_.w));
   w_ref_ = DeviceBuffer<float>(
       static_cast<std::size_t>(problem_.k * (problem_.c / problem_.groups) * problem_.r * problem_.s));
+  if (epi.bias) bias_ref_ = DeviceBuffer<float>(static_cast<std::size_t>(problem_.k));
+  if (epi.residual) z_ref_ = DeviceBuffer<float>(static_cast<std::size_t>(problem_.n * problem_.k * P * Q));
 
   // Slot 0: random x (padded and unpadded), w, guards; then copies to the other slots.
   const bool cl = variant_.layout == Layout::nhwc;
@@ -260,10 +277,32 @@ ConvWorkload::ConvWorkload(const ConvProblem& problem, const Variant& variant,
   }
   fill_random_dispatch(storage_, at(offsets_.w), w_ref_.data(), problem_.k, cg, problem_.r,
                        problem_.s, exec_.k, exec_.c / exec_.groups, cl, seed_, 2, stream);
+  // Epilogue inputs: bias as (1, K) padded to (1, K'), z like y (tensor ids 3 and 4).
+  if (epi.bias) {
+    fill_random_dispatch(storage_, at(offsets_.bias), bias_ref_.data(), 1, problem_.k, 1, 1, 1,
+                         exec_.k, false, seed_, 3, stream);
+  }
+  if (epi.residual) {
+    fill_random_dispatch(storage_, at(offsets_.z), z_ref_.data(), problem_.n, problem_.k, P, Q,
+                         exec_.n, exec_.k, cl, seed_, 4, stream);
+    if (padded_k_) {
+      fill_random_dispatch(storage_, at(offsets_.z_src), nullptr, problem_.n, problem_.k, P, Q,
+                           problem_.n, problem_.k, cl, seed_, 4, stream);
+    }
+  }
   PT_CUDA_CHECK(cudaMemsetAsync(at(offsets_.y), 0, y_bytes_, stream));
   write_guards(at(offsets_.y - kGuardBytes), at(offsets_.y + y_bytes_), stream);
+  // Copies x, w, bias, z (padded and unpadded) of slot 0 into slot `s`.
+  auto copy_to = [&](std::int64_t base, std::int64_t offset, std::int64_t bytes) {
+    if (offset < 0) return;
+    PT_CUDA_CHECK(cudaMemcpyAsync(at(base + offset), at(offset), static_cast<std::size_t>(bytes),
+                                  cudaMemcpyDeviceToDevice, stream));
+  };
   for (int s = 1; s < slots_; ++s) {
     const std::int64_t base = s * slot_stride_;
+    copy_to(base, offsets_.bias, bias_bytes_);
+    copy_to(base, offsets_.z, y_bytes_);
+    copy_to(base, offsets_.z_src, z_src_bytes_);
     PT_CUDA_CHECK(cudaMemcpyAsync(at(base + offsets_.x), at(offsets_.x), x_bytes_,
                                   cudaMemcpyDeviceToDevice, stream));
     PT_CUDA_CHECK(cudaMemcpyAsync(at(base + offsets_.w), at(offsets_.w), w_bytes_,
@@ -280,14 +319,23 @@ ConvOperands ConvWorkload::operands(int slot) const {
   PT_REQUIRE(slot >= 0 && slot < slots_, invalid_argument,
              "workload slot " << slot << " of " << slots_);
   const std::int64_t base = slot * slot_stride_;
-  return ConvOperands{at(base + offsets_.x), at(base + offsets_.w), at(base + offsets_.y)};
+  ConvOperands op{at(base + offsets_.x), at(base + offsets_.w), at(base + offsets_.y)};
+  if (offsets_.bias >= 0) op.bias = at(base + offsets_.bias);
+  if (offsets_.z >= 0) op.z = at(base + offsets_.z);
+  return op;
 }
 
 void ConvWorkload::enqueue_pad_input(int slot, cudaStream_t stream) const {
-  if (!padded_c_) return;
   const std::int64_t base = slot * slot_stride_;
-  copy_channels(storage_, at(base + offsets_.x_src), problem_.c, at(base + offsets_.x), exec_.c,
-                exec_.n, exec_.h, exec_.w, variant_.layout == Layout::nhwc, stream);
+  const bool cl = variant_.layout == Layout::nhwc;
+  if (padded_c_) {
+    copy_channels(storage_, at(base + offsets_.x_src), problem_.c, at(base + offsets_.x), exec_.c,
+                  exec_.n, exec_.h, exec_.w, cl, stream);
+  }
+  if (offsets_.z_src >= 0) {
+    copy_channels(storage_, at(base + offsets_.z_src), problem_.k, at(base + offsets_.z), exec_.k,
+                  exec_.n, exec_.out_h(), exec_.out_w(), cl, stream);
+  }
 }
 
 void ConvWorkload::enqueue_slice_output(int slot, cudaStream_t stream) const {

@@ -1,6 +1,7 @@
 #include "plantune/tuner/graph_source.h"
 
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <memory>
 #include <set>
@@ -16,29 +17,81 @@
 namespace plantune::tuner {
 namespace {
 
-constexpr std::int64_t kUidX = 1, kUidW = 2, kUidY = 3;
+constexpr std::int64_t kUidX = 1, kUidW = 2, kUidY = 3, kUidBias = 4, kUidZ = 5;
+constexpr std::int64_t kUidVirtual = 100;  // + 1, 2, 3: the fused graph's fp32 intermediates
 
-// The operation graph of one executed problem, with the descriptors it was built from.
+// The operation graph of one executed problem, with the descriptors it was built from
+// (Note [graph fused epilogue]).
 struct ConvOpGraph {
-  std::vector<BackendDescriptor> parts;
+  std::deque<BackendDescriptor> parts;
   std::vector<BackendDescriptor> ops;
   BackendDescriptor graph;
+  ConvEpilogue epilogue;
 
-  explicit ConvOpGraph(const ConvSourceContext& ctx) {
+  explicit ConvOpGraph(const ConvSourceContext& ctx) : epilogue(ctx.exec.epilogue) {
     const ConvProblem& p = ctx.exec;
     const bool cl = ctx.variant.layout == Layout::nhwc;
     const cudnnDataType_t dt = plantune::to_cudnn(p.x_dtype);
     const std::vector<std::int64_t> xd = {p.n, p.c, p.h, p.w};
     const std::vector<std::int64_t> wd = {p.k, p.c / p.groups, p.r, p.s};
     const std::vector<std::int64_t> yd = {p.n, p.k, p.out_h(), p.out_w()};
-    parts.push_back(make_tensor(kUidX, dt, xd, packed_strides(xd, cl)));
-    parts.push_back(make_tensor(kUidW, dt, wd, packed_strides(wd, cl)));
-    parts.push_back(make_tensor(kUidY, dt, yd, packed_strides(yd, cl)));
+    const std::vector<std::int64_t> ys = packed_strides(yd, cl);
+    const BackendDescriptor& x = part(make_tensor(kUidX, dt, xd, packed_strides(xd, cl)));
+    const BackendDescriptor& w = part(make_tensor(kUidW, dt, wd, packed_strides(wd, cl)));
+    const BackendDescriptor& y = part(make_tensor(kUidY, dt, yd, ys));
     const std::vector<std::int64_t> pad = {p.pad_h, p.pad_w}, stride = {p.stride_h, p.stride_w},
                                     dil = {p.dilation_h, p.dilation_w};
-    parts.push_back(make_convolution(pad, pad, stride, dil, CUDNN_DATA_FLOAT));
-    ops.push_back(make_conv_forward(parts[0], parts[1], parts[2], parts[3], CUDNN_DATA_FLOAT));
+    const BackendDescriptor& conv =
+        part(make_convolution(pad, pad, stride, dil, CUDNN_DATA_FLOAT));
+    if (epilogue.empty()) {
+      ops.push_back(make_conv_forward(x, w, y, conv, CUDNN_DATA_FLOAT));
+      graph = make_operation_graph(ctx.handle, ops);
+      return;
+    }
+    // conv -> fp32 virtual -> [+ bias] -> [+ z] -> [act] -> y: the last step writes y.
+    const int steps = (epilogue.bias ? 1 : 0) + (epilogue.residual ? 1 : 0) +
+                      (epilogue.activation != Activation::none ? 1 : 0);
+    int step = 0;
+    std::int64_t next_virtual = kUidVirtual;
+    // The output of the next step: y for the last one, else a new fp32 virtual tensor.
+    auto output = [&]() -> const BackendDescriptor& {
+      if (++step == steps) return y;
+      return part(make_tensor(++next_virtual, CUDNN_DATA_FLOAT, yd, ys, 16, true));
+    };
+    const BackendDescriptor* cur =
+        &part(make_tensor(++next_virtual, CUDNN_DATA_FLOAT, yd, ys, 16, true));
+    ops.push_back(make_conv_forward(x, w, *cur, conv, CUDNN_DATA_FLOAT));
+    const BackendDescriptor* add = nullptr;
+    if (epilogue.bias || epilogue.residual) add = &part(make_pointwise(CUDNN_POINTWISE_ADD));
+    if (epilogue.bias) {
+      const std::vector<std::int64_t> bd = {1, p.k, 1, 1};
+      const BackendDescriptor& bias = part(make_tensor(kUidBias, dt, bd, packed_strides(bd, cl)));
+      const BackendDescriptor& out = output();
+      ops.push_back(make_pointwise_op(*add, *cur, bias, out));
+      cur = &out;
+    }
+    if (epilogue.residual) {
+      const BackendDescriptor& z = part(make_tensor(kUidZ, dt, yd, ys));
+      const BackendDescriptor& out = output();
+      ops.push_back(make_pointwise_op(*add, *cur, z, out));
+      cur = &out;
+    }
+    if (epilogue.activation != Activation::none) {
+      const auto act = graph_activation(epilogue.activation);
+      PT_REQUIRE(act.has_value(), not_supported,
+                 "cuDNN has no pointwise mode for " << to_string(epilogue.activation));
+      const BackendDescriptor& pw = part(make_pointwise(act->mode, CUDNN_DATA_FLOAT, act->params));
+      ops.push_back(make_pointwise_op(pw, *cur, output()));
+    }
     graph = make_operation_graph(ctx.handle, ops);
+  }
+
+ private:
+  // Keeps `d` alive with the graph (Note [cuDNN backend descriptors]). A deque: references to
+  // earlier parts stay valid.
+  const BackendDescriptor& part(BackendDescriptor d) {
+    parts.push_back(std::move(d));
+    return parts.back();
   }
 };
 
@@ -96,12 +149,27 @@ class GraphRunner final : public ConvRunner {
       PT_CUDNN_CHECK(cudnnSetStream(handle_, stream));
       stream_ = stream;
     }
-    const Key key{op.x, op.w, op.y, workspace};
+    const ConvEpilogue& e = graph_->epilogue;
+    PT_REQUIRE(!e.bias || op.bias != nullptr, invalid_argument,
+               "fused graph convolution: the epilogue adds a bias, the operands have none");
+    PT_REQUIRE(!e.residual || op.z != nullptr, invalid_argument,
+               "fused graph convolution: the epilogue adds z, the operands have none");
+    const void* bias = e.bias ? op.bias : nullptr;
+    const void* z = e.residual ? op.z : nullptr;
+    const Key key{op.x, op.w, op.y, bias, z, workspace};
     auto it = packs_.find(key);
     if (it == packs_.end()) {
       if (packs_.size() >= kMaxPacks) packs_.clear();
-      const std::int64_t uids[] = {kUidX, kUidW, kUidY};
-      void* const ptrs[] = {const_cast<void*>(op.x), const_cast<void*>(op.w), op.y};
+      std::vector<std::int64_t> uids = {kUidX, kUidW, kUidY};
+      std::vector<void*> ptrs = {const_cast<void*>(op.x), const_cast<void*>(op.w), op.y};
+      if (bias != nullptr) {
+        uids.push_back(kUidBias);
+        ptrs.push_back(const_cast<void*>(bias));
+      }
+      if (z != nullptr) {
+        uids.push_back(kUidZ);
+        ptrs.push_back(const_cast<void*>(z));
+      }
       it = packs_.emplace(key, make_variant_pack(uids, ptrs, workspace)).first;
     }
     PT_CUDNN_CHECK_MSG(cudnnBackendExecute(handle_, plan_.get(), it->second.get()),
@@ -109,7 +177,7 @@ class GraphRunner final : public ConvRunner {
   }
 
  private:
-  using Key = std::tuple<const void*, const void*, void*, void*>;
+  using Key = std::tuple<const void*, const void*, void*, const void*, const void*, void*>;
   static constexpr std::size_t kMaxPacks = 4096;
   cudnnHandle_t handle_;
   std::shared_ptr<const ConvOpGraph> graph_;
@@ -137,6 +205,24 @@ PreparedTactic prepare_config(const ConvSourceContext& ctx,
   return out;
 }
 
+// The operation graph of `ctx`. A fused graph cuDNN cannot express (Note [graph fused
+// epilogue]) is nullptr, with the reason appended to `notes` (when given); a plain
+// convolution's graph always builds or throws.
+std::shared_ptr<const ConvOpGraph> try_make_graph(const ConvSourceContext& ctx,
+                                                  std::vector<std::string>* notes) {
+  if (ctx.exec.epilogue.empty()) return std::make_shared<const ConvOpGraph>(ctx);
+  try {
+    return std::make_shared<const ConvOpGraph>(ctx);
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::not_supported) throw;
+    if (notes != nullptr) {
+      notes->push_back("no graph tactics: the fused graph (" + problem_key(ctx.exec) +
+                       ") cannot be built: " + e.what());
+    }
+    return nullptr;
+  }
+}
+
 std::vector<std::int64_t> knob_values(const KnobInfo& k) {
   if (k.stride <= 0 || k.max_value < k.min_value) return {k.min_value};
   const std::int64_t count = (k.max_value - k.min_value) / k.stride + 1;
@@ -155,6 +241,23 @@ std::vector<std::int64_t> knob_values(const KnobInfo& k) {
 }
 
 }  // namespace
+
+std::optional<GraphActivation> graph_activation(Activation a) {
+  GraphActivation g;
+  switch (a) {
+    case Activation::none: return std::nullopt;
+    case Activation::relu: g.mode = CUDNN_POINTWISE_RELU_FWD; return g;
+    case Activation::relu6:
+      g.mode = CUDNN_POINTWISE_RELU_FWD;
+      g.params.relu_upper_clip = 6.0;
+      return g;
+    case Activation::sigmoid: g.mode = CUDNN_POINTWISE_SIGMOID_FWD; return g;
+    case Activation::silu: g.mode = CUDNN_POINTWISE_SWISH_FWD; return g;  // beta 1
+    case Activation::gelu: g.mode = CUDNN_POINTWISE_GELU_FWD; return g;   // the erf form
+    case Activation::hard_swish: return std::nullopt;
+  }
+  return std::nullopt;
+}
 
 std::string knob_name(cudnnBackendKnobType_t type) {
   return with_prefix(plantune::to_string(type), "KNOB_TYPE_", "CUDNN_KNOB_TYPE_");
@@ -212,7 +315,8 @@ std::vector<std::vector<KnobChoice>> knob_assignments(const std::vector<KnobInfo
 
 GraphTactics graph_tactics(const ConvSourceContext& ctx, const GraphSourceOptions& options) {
   GraphTactics out;
-  auto graph = std::make_shared<const ConvOpGraph>(ctx);
+  auto graph = try_make_graph(ctx, &out.notes);
+  if (!graph) return out;
   out.engine_count = engine_global_count(graph->graph);
   std::set<std::string> seen;
   auto add = [&](PreparedTactic t) {
@@ -282,7 +386,9 @@ GraphTactics graph_tactics(const ConvSourceContext& ctx, const GraphSourceOption
 }
 
 PreparedTactic prepare_graph(const ConvSourceContext& ctx, const GraphEngineTactic& tactic) {
-  auto graph = std::make_shared<const ConvOpGraph>(ctx);
+  std::vector<std::string> why;
+  auto graph = try_make_graph(ctx, &why);
+  if (!graph) return unrunnable(tactic, Outcome::not_supported, why.front());
   BackendDescriptor engine = try_make_engine(graph->graph, tactic.engine_id);
   if (!engine.finalized()) {
     return unrunnable(tactic, Outcome::not_supported, finalize_detail("engine", engine));
@@ -306,7 +412,8 @@ PreparedTactic prepare_graph(const ConvSourceContext& ctx, const GraphEngineTact
 std::optional<GraphEngineTactic> graph_heuristic_first(const ConvSourceContext& ctx,
                                                        cudnnBackendHeurMode_t mode,
                                                        bool require_plan) {
-  auto graph = std::make_shared<const ConvOpGraph>(ctx);
+  auto graph = try_make_graph(ctx, nullptr);
+  if (!graph) return std::nullopt;
   std::vector<BackendDescriptor> configs;
   try {
     configs = heuristic_engine_configs(graph->graph, mode);

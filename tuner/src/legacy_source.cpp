@@ -47,12 +47,29 @@ std::optional<MathType> from_cudnn(cudnnMathType_t m) {
   return std::nullopt;
 }
 
-// Tensor and filter descriptors of one executed problem, shared by its tactics.
+class ActivationDescriptor
+    : public Descriptor<cudnnActivationDescriptor_t, &cudnnCreateActivationDescriptor,
+                        &cudnnDestroyActivationDescriptor> {
+ public:
+  ActivationDescriptor& set(cudnnActivationMode_t mode) {
+    PT_CUDNN_CHECK_MSG(cudnnSetActivationDescriptor(desc_, mode, CUDNN_NOT_PROPAGATE_NAN, 0.0),
+                       "activation descriptor mode " << static_cast<int>(mode));
+    return *this;
+  }
+};
+
+// Tensor and filter descriptors of one executed problem, shared by its tactics; for a fused
+// problem also the bias and activation descriptors, and a zero bias when the epilogue has none
+// (Note [legacy fused epilogue]).
 struct LegacyTensors {
   TensorDescriptor x, y;
   FilterDescriptor w;
+  ConvEpilogue epilogue;
+  TensorDescriptor bias;
+  ActivationDescriptor activation;
+  DeviceBytes zero_bias;
 
-  explicit LegacyTensors(const ConvSourceContext& ctx) {
+  explicit LegacyTensors(const ConvSourceContext& ctx) : epilogue(ctx.exec.epilogue) {
     const ConvProblem& p = ctx.exec;
     const cudnnTensorFormat_t fmt =
         ctx.variant.layout == Layout::nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
@@ -63,7 +80,19 @@ struct LegacyTensors {
              static_cast<int>(p.out_w()));
     w.set_4d(dt, fmt, static_cast<int>(p.k), static_cast<int>(p.c / p.groups),
              static_cast<int>(p.r), static_cast<int>(p.s));
+    if (!fused()) return;
+    bias.set_4d(fmt, plantune::to_cudnn(p.y_dtype), 1, static_cast<int>(p.k), 1, 1);
+    activation.set(epilogue.activation == Activation::relu ? CUDNN_ACTIVATION_RELU
+                                                           : CUDNN_ACTIVATION_IDENTITY);
+    if (!epilogue.bias) {
+      zero_bias = DeviceBytes(static_cast<std::size_t>(p.k * dtype_size(p.y_dtype)));
+      // All-zero bits are 0 in every float type. The memset runs on the default stream, which
+      // a non-blocking tuning stream does not wait for: finish it here.
+      PT_CUDA_CHECK(cudaMemset(zero_bias.data(), 0, zero_bias.bytes()));
+      PT_CUDA_CHECK(cudaStreamSynchronize(nullptr));
+    }
   }
+  bool fused() const { return !epilogue.empty(); }
 };
 
 ConvolutionDescriptor make_conv_desc(const ConvProblem& p, cudnnMathType_t math) {
@@ -90,6 +119,7 @@ class LegacyRunner final : public ConvRunner {
       PT_CUDNN_CHECK(cudnnSetStream(handle_, stream));
       stream_ = stream;
     }
+    if (tensors_->fused()) return enqueue_fused(op, workspace);
     const float alpha = 1.0f, beta = 0.0f;
     PT_CUDNN_CHECK_MSG(
         cudnnConvolutionForward(handle_, &alpha, tensors_->x.get(), op.x, tensors_->w.get(), op.w,
@@ -99,6 +129,24 @@ class LegacyRunner final : public ConvRunner {
   }
 
  private:
+  // Note [legacy fused epilogue].
+  void enqueue_fused(const ConvOperands& op, void* workspace) {
+    const ConvEpilogue& e = tensors_->epilogue;
+    PT_REQUIRE(!e.bias || op.bias != nullptr, invalid_argument,
+               "fused legacy convolution: the epilogue adds a bias, the operands have none");
+    PT_REQUIRE(!e.residual || op.z != nullptr, invalid_argument,
+               "fused legacy convolution: the epilogue adds z, the operands have none");
+    const float alpha1 = 1.0f, alpha2 = e.residual ? 1.0f : 0.0f;
+    const void* z = e.residual ? op.z : op.y;
+    const void* bias = e.bias ? op.bias : tensors_->zero_bias.data();
+    PT_CUDNN_CHECK_MSG(
+        cudnnConvolutionBiasActivationForward(
+            handle_, &alpha1, tensors_->x.get(), op.x, tensors_->w.get(), op.w, conv_.get(),
+            algo_, workspace, static_cast<std::size_t>(ws_), &alpha2, tensors_->y.get(), z,
+            tensors_->bias.get(), bias, tensors_->activation.get(), tensors_->y.get(), op.y),
+        "cudnnConvolutionBiasActivationForward algorithm " << static_cast<int>(algo_));
+  }
+
   cudnnHandle_t handle_;
   std::shared_ptr<const LegacyTensors> tensors_;
   ConvolutionDescriptor conv_;
@@ -110,6 +158,9 @@ class LegacyRunner final : public ConvRunner {
 PreparedTactic prepare(const ConvSourceContext& ctx,
                        const std::shared_ptr<const LegacyTensors>& tensors,
                        const LegacyConvTactic& t) {
+  if (std::string why; !legacy_epilogue_supported(ctx.exec.epilogue, t.algo, &why)) {
+    return unrunnable(t, Outcome::not_supported, why);
+  }
   ConvolutionDescriptor conv = make_conv_desc(ctx.exec, to_cudnn(t.math));
   std::size_t ws = 0;
   const cudnnStatus_t st = cudnnGetConvolutionForwardWorkspaceSize(
@@ -145,6 +196,22 @@ cudnnMathType_t heuristic_math(Precision p) {
 }
 
 }  // namespace
+
+bool legacy_epilogue_supported(const ConvEpilogue& epilogue, LegacyAlgo algo, std::string* why) {
+  if (epilogue.empty()) return true;
+  std::string reason;
+  if (epilogue.activation != Activation::none && epilogue.activation != Activation::relu) {
+    reason = "cudnnConvolutionBiasActivationForward runs relu or identity activations only, not " +
+             std::string(to_string(epilogue.activation));
+  } else if (epilogue.activation == Activation::none && algo != LegacyAlgo::implicit_precomp_gemm) {
+    reason = "cudnnConvolutionBiasActivationForward runs the identity activation (act=none) "
+             "only with implicit_precomp_gemm";
+  } else {
+    return true;
+  }
+  if (why != nullptr) *why = std::move(reason);
+  return false;
+}
 
 std::vector<MathType> legacy_math_types(Precision p) {
   switch (p) {
@@ -186,6 +253,7 @@ std::optional<LegacyConvTactic> legacy_heuristic_pick(const ConvSourceContext& c
     if (static_cast<std::int64_t>(perf[i].memory) > ctx.workspace_limit) continue;
     auto math = from_cudnn(perf[i].mathType);
     if (!math) continue;
+    if (!legacy_epilogue_supported(ctx.exec.epilogue, from_cudnn(perf[i].algo))) continue;
     return LegacyConvTactic{from_cudnn(perf[i].algo), *math};
   }
   return std::nullopt;
@@ -207,6 +275,7 @@ std::optional<LegacyConvTactic> legacy_find_best(const ConvSourceContext& ctx,
     if (perf[i].status != CUDNN_STATUS_SUCCESS) continue;
     auto math = from_cudnn(perf[i].mathType);
     if (!math) continue;
+    if (!legacy_epilogue_supported(ctx.exec.epilogue, from_cudnn(perf[i].algo))) continue;
     return LegacyConvTactic{from_cudnn(perf[i].algo), *math};
   }
   return std::nullopt;

@@ -71,6 +71,55 @@ DType parse_dtype_field(std::string_view key, std::string_view field, std::strin
   return *t;
 }
 
+// The epilogue tokens of a conv key (tokens 6.. of `tokens`): each of bias=0|1, add=0|1 and
+// act=<activation> exactly once. The order is left to require_canonical().
+template <typename Tokens>
+ConvEpilogue parse_conv_epilogue(std::string_view key, const Tokens& tokens) {
+  ConvEpilogue e;
+  bool seen_bias = false, seen_add = false, seen_act = false;
+  auto flag = [&](std::string_view token, std::string_view name, bool& seen) {
+    PT_REQUIRE(!seen, parse_error,
+               "problem key '" << key << "': epilogue token '" << token << "' repeats '" << name
+                               << "='");
+    seen = true;
+    const std::string_view v = token.substr(name.size() + 1);
+    PT_REQUIRE(v == "0" || v == "1", parse_error,
+               "problem key '" << key << "': epilogue token '" << token << "' needs '" << name
+                               << "=0' or '" << name << "=1'");
+    return v == "1";
+  };
+  for (std::size_t i = 6; i < tokens.size(); ++i) {
+    const std::string_view t = tokens[i];
+    const std::size_t eq = t.find('=');
+    const std::string_view name = eq == std::string_view::npos ? t.substr(t.size()) : t.substr(0, eq);
+    if (name == "bias") {
+      e.bias = flag(t, name, seen_bias);
+    } else if (name == "add") {
+      e.residual = flag(t, name, seen_add);
+    } else if (name == "act") {
+      PT_REQUIRE(!seen_act, parse_error,
+                 "problem key '" << key << "': epilogue token '" << t << "' repeats 'act='");
+      seen_act = true;
+      auto act = activation_from_string(t.substr(4));
+      PT_REQUIRE(act.has_value(), parse_error,
+                 "problem key '" << key << "': unknown activation in epilogue token '" << t
+                                 << "'");
+      e.activation = *act;
+    } else {
+      PT_FAIL(parse_error, "problem key '" << key << "': unknown epilogue token '" << t
+                                           << "' (bias=0|1, add=0|1, act=<activation>)");
+    }
+  }
+  PT_REQUIRE(seen_bias && seen_add && seen_act, parse_error,
+             "problem key '" << key << "': an epilogue needs all of 'bias=', 'add=' and 'act='"
+                             << " (missing '" << (!seen_bias ? "bias=" : !seen_add ? "add=" : "act=")
+                             << "')");
+  PT_REQUIRE(!e.empty(), parse_error,
+             "problem key '" << key
+                             << "': an empty epilogue (bias=0 add=0 act=none) is not printed");
+  return e;
+}
+
 // The key is printed only when the check fails.
 template <typename P>
 void require_range(const P& p, const char* what, std::int64_t v, std::int64_t lo) {
@@ -137,6 +186,12 @@ std::string problem_key(const ConvProblem& p) {
                  p.dilation_h, "x", p.dilation_w, "_g", p.groups, " x=", to_string(p.x_dtype),
                  " w=", to_string(p.w_dtype), " y=", to_string(p.y_dtype),
                  " acc=", to_string(p.compute));
+  if (!p.epilogue.empty()) {
+    s += p.epilogue.bias ? " bias=1" : " bias=0";
+    s += p.epilogue.residual ? " add=1" : " add=0";
+    s += " act=";
+    s += to_string(p.epilogue.activation);
+  }
   return s;
 }
 
@@ -169,11 +224,16 @@ std::string_view geometry_of_key(std::string_view key) {
 }
 
 ConvProblem parse_conv_key(std::string_view key) {
-  Split<6> tokens(key, ' ');
-  PT_REQUIRE(tokens.size() == 6 && tokens[0] == "conv2d", parse_error,
+  Split<16> tokens(key, ' ');  // 6 tokens, 9 with an epilogue; others are named as errors
+  bool single_spaced = tokens.size() >= 6 && tokens.size() <= 16;
+  for (std::size_t i = 0; single_spaced && i < tokens.size(); ++i) {
+    single_spaced = !tokens[i].empty();
+  }
+  PT_REQUIRE(single_spaced && tokens[0] == "conv2d", parse_error,
              "problem key '" << key
                              << "' is not a conv2d key (expected 'conv2d n.._c.._h.._w.._k.._r.._"
-                                "s.._p.x._u.x._d.x._g.. x=.. w=.. y=.. acc=..')");
+                                "s.._p.x._u.x._d.x._g.. x=.. w=.. y=.. acc=..', optionally "
+                                "followed by 'bias=. add=. act=..')");
   Split<11> f(tokens[1], '_');
   PT_REQUIRE(f.size() == 11, parse_error,
              "problem key '" << key << "': geometry '" << tokens[1]
@@ -197,6 +257,7 @@ ConvProblem parse_conv_key(std::string_view key) {
   p.w_dtype = parse_dtype_field(key, tokens[3], "w");
   p.y_dtype = parse_dtype_field(key, tokens[4], "y");
   p.compute = parse_dtype_field(key, tokens[5], "acc");
+  if (tokens.size() > 6) p.epilogue = parse_conv_epilogue(key, tokens);
   require_canonical(key, problem_key(p));
   try {
     p.validate();
@@ -263,6 +324,10 @@ std::size_t hash_value(const ConvProblem& p) {
   }
   for (DType t : {p.x_dtype, p.w_dtype, p.y_dtype, p.compute})
     mix(h, static_cast<std::uint64_t>(t));
+  if (!p.epilogue.empty()) {  // plain convolutions hash as before epilogues existed
+    mix(h, (p.epilogue.bias ? 1u : 0u) | (p.epilogue.residual ? 2u : 0u));
+    mix(h, static_cast<std::uint64_t>(p.epilogue.activation));
+  }
   return h;
 }
 

@@ -19,6 +19,27 @@ struct Geometry {
   std::int64_t pad_h, pad_w, stride_h, stride_w, dil_h, dil_w, groups;
 };
 
+// Epilogue inputs of the reference kernel: null pointers for what the epilogue lacks.
+struct EpilogueRef {
+  const float* bias;  // [K]
+  const float* z;     // [N, K, P, Q]
+  Activation activation;
+};
+
+// core's Activation in double (Note [epilogue reference]).
+__device__ inline double activate(Activation a, double v) {
+  switch (a) {
+    case Activation::none: return v;
+    case Activation::relu: return v > 0.0 ? v : 0.0;
+    case Activation::relu6: return fmin(fmax(v, 0.0), 6.0);
+    case Activation::sigmoid: return 1.0 / (1.0 + exp(-v));
+    case Activation::silu: return v / (1.0 + exp(-v));
+    case Activation::gelu: return 0.5 * v * (1.0 + erf(v * 0.70710678118654752440));
+    case Activation::hard_swish: return v * fmin(fmax(v + 3.0, 0.0), 6.0) / 6.0;
+  }
+  return v;
+}
+
 Geometry geometry_of(const ConvProblem& pr) {
   return Geometry{pr.n,       pr.c,       pr.h,        pr.w,        pr.k,          pr.r,
                   pr.s,       pr.out_h(), pr.out_w(),  pr.pad_h,    pr.pad_w,      pr.stride_h,
@@ -27,8 +48,8 @@ Geometry geometry_of(const ConvProblem& pr) {
 
 // One thread per output (n, k, p, q), NKPQ order; products and sums in fp64.
 __global__ void reference_kernel(Geometry g, const float* __restrict__ x,
-                                 const float* __restrict__ wt, float* __restrict__ y,
-                                 float* __restrict__ abs_sum) {
+                                 const float* __restrict__ wt, EpilogueRef epi,
+                                 float* __restrict__ y, float* __restrict__ abs_sum) {
   const std::int64_t total = g.n * g.k * g.p * g.q;
   const std::int64_t cg = g.c / g.groups, kg = g.k / g.groups;
   for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < total;
@@ -55,8 +76,17 @@ __global__ void reference_kernel(Geometry g, const float* __restrict__ x,
         }
       }
     }
-    y[i] = static_cast<float>(acc);
-    abs_sum[i] = static_cast<float>(abs_acc);
+    if (epi.bias != nullptr) {
+      acc += epi.bias[k];
+      abs_acc += fabs(static_cast<double>(epi.bias[k]));
+    }
+    if (epi.z != nullptr) {
+      acc += epi.z[i];
+      abs_acc += fabs(static_cast<double>(epi.z[i]));
+    }
+    const double out = activate(epi.activation, acc);
+    y[i] = static_cast<float>(out);
+    abs_sum[i] = static_cast<float>(fmax(abs_acc, fabs(out)));
   }
 }
 
@@ -123,9 +153,21 @@ double default_tolerance(Precision p) {
 
 void reference_conv2d(const ConvProblem& p, const float* x, const float* w, float* y,
                       float* abs_sum, cudaStream_t stream) {
+  reference_conv2d(p, x, w, nullptr, nullptr, y, abs_sum, stream);
+}
+
+void reference_conv2d(const ConvProblem& p, const float* x, const float* w, const float* bias,
+                      const float* z, float* y, float* abs_sum, cudaStream_t stream) {
   p.validate();
+  PT_REQUIRE(!p.epilogue.bias || bias != nullptr, invalid_argument,
+             "reference of '" << problem_key(p) << "': the epilogue adds a bias, none given");
+  PT_REQUIRE(!p.epilogue.residual || z != nullptr, invalid_argument,
+             "reference of '" << problem_key(p) << "': the epilogue adds z, none given");
   const Geometry g = geometry_of(p);
-  reference_kernel<<<grid_for(g.n * g.k * g.p * g.q), 128, 0, stream>>>(g, x, w, y, abs_sum);
+  const EpilogueRef epi{p.epilogue.bias ? bias : nullptr, p.epilogue.residual ? z : nullptr,
+                        p.epilogue.activation};
+  reference_kernel<<<grid_for(g.n * g.k * g.p * g.q), 128, 0, stream>>>(g, x, w, epi, y,
+                                                                          abs_sum);
   PT_CHECK_LAUNCH("the fp64 reference convolution kernel");
 }
 
@@ -134,7 +176,8 @@ ConvReference::ConvReference(const ConvWorkload& workload, cudaStream_t stream) 
   const auto count = static_cast<std::size_t>(p.n * p.k * p.out_h() * p.out_w());
   y_ = DeviceBuffer<float>(count);
   abs_ = DeviceBuffer<float>(count);
-  reference_conv2d(p, workload.x_ref(), workload.w_ref(), y_.data(), abs_.data(), stream);
+  reference_conv2d(p, workload.x_ref(), workload.w_ref(), workload.bias_ref(), workload.z_ref(),
+                   y_.data(), abs_.data(), stream);
   PT_CUDA_CHECK(cudaStreamSynchronize(stream));
 }
 

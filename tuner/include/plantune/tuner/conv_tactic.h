@@ -30,8 +30,11 @@ class ConvRunner {
   // Device workspace the tactic needs, bytes; final once prepare() returned.
   virtual std::int64_t workspace_bytes() const = 0;
   // Enqueues y = conv(x, w) on `stream` with `workspace` (at least the tactic's
-  // workspace_bytes of device memory; nullptr when it needs none). Asynchronous. Throws Error:
-  // not_supported when the library declines at run time, cudnn_error / cuda_error otherwise.
+  // workspace_bytes of device memory; nullptr when it needs none); for a fused problem
+  // y = act(conv(x, w) + bias + z) as its epilogue says, reading operands.bias and operands.z
+  // (ConvOperands; y may equal z). Asynchronous. Throws Error: invalid_argument when an operand
+  // the epilogue needs is nullptr, not_supported when the library declines at run time,
+  // cudnn_error / cuda_error otherwise.
   virtual void enqueue(const ConvOperands& operands, void* workspace, cudaStream_t stream) = 0;
 };
 
@@ -47,7 +50,7 @@ struct PreparedTactic {
 };
 
 // What a source needs: a cuDNN handle whose stream is the tuning stream, the problem as it
-// executes (exec_problem()) and the variant.
+// executes (exec_problem(); its epilogue is the problem's) and the variant.
 struct ConvSourceContext {
   cudnnHandle_t handle = nullptr;
   ConvProblem exec;

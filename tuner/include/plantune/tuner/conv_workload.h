@@ -7,14 +7,20 @@
 //     and storage dtype (exec_problem());
 //   * fresh random data, x and w uniform in [-1, 1) from a device-side hash of (seed, tensor,
 //     logical index), rounded to the storage dtype; the same logical values in every layout;
-//   * float copies of the rounded x (NCHW) and w (KCRS), unpadded, for the reference;
+//   * for a fused problem (ConvProblem::epilogue), bias (K' elements, zero beyond K) and z (y's
+//     executed shape) as the epilogue asks, random like x and w;
+//   * float copies of the rounded x (NCHW), w (KCRS), bias (K) and z (NKPQ), unpadded, for the
+//     reference;
 //   * `slot_count()` copies of (x, w, y) that together span more than twice the L2 cache, so
 //     that timing one slot after another runs with a cold L2 (Note [cold L2 by rotation]);
 //   * guard bytes (redzones) of kGuardByte before and after every y and around the workspace,
 //     checked after validation runs to catch out-of-bounds writes.
-// Slot 0 is the validation slot. Padded variants keep an unpadded copy of x and y per slot: the
-// pad copy before and the slice after the convolution are enqueued by enqueue_pad_input() and
-// enqueue_slice_output() and count in a tactic's time (the padding's cost).
+// Slot 0 is the validation slot. Padded variants keep an unpadded copy of x and y (and of z,
+// for a residual epilogue with padded K) per slot: the pad copies before and the slice after
+// the convolution are enqueued by enqueue_pad_input() and enqueue_slice_output() and count in a
+// tactic's time (the padding's cost). The bias is a weight: stored padded, never copied.
+// z is a buffer of its own here (y is poisoned before each validation run, z must survive it);
+// the runtime may pass y == z (Note [conv epilogue] in problem_key.h).
 //
 // Note [cold L2 by rotation]
 // ~~~~~~~~~~~~~~~~~~~~~~~~~~
@@ -52,15 +58,22 @@ struct WorkloadOptions {
   double max_memory_fraction = kDefaultMaxMemoryFraction;
 };
 
-// Device pointers of one slot's executed tensors.
+// Device pointers of one slot's executed tensors, in the variant's layout and storage dtype.
+// The epilogue's inputs (Note [conv epilogue] in problem_key.h) are nullptr unless the problem's
+// epilogue asks for them: `bias` holds K' elements (K' = the executed, possibly padded K), `z`
+// has y's executed shape, layout and dtype. `y` may equal `z` (in place); a tactic must then
+// read each z element before it writes that y element, as every fused kernel does.
 struct ConvOperands {
   const void* x = nullptr;
   const void* w = nullptr;
   void* y = nullptr;
+  const void* bias = nullptr;
+  const void* z = nullptr;
 };
 
 // The problem a variant executes: `p` with C / K padded to the variant's padded_c / padded_k
-// and every dtype the variant's storage dtype (accumulation fp32). Throws invalid_argument when
+// and every dtype the variant's storage dtype (accumulation fp32); the epilogue is kept (its
+// bias and z then hold the padded K channels). Throws invalid_argument when
 // padding is asked for a grouped problem or is smaller than the dimension it pads.
 ConvProblem exec_problem(const ConvProblem& p, const Variant& v);
 
@@ -85,8 +98,8 @@ class ConvWorkload {
   // Executed tensors of slot `i` (0 <= i < slot_count()).
   ConvOperands operands(int slot) const;
 
-  // Padded variants: copy x of `slot` into its padded form, and y's first K channels out of
-  // it. No-ops (nothing enqueued) for an unpadded variant.
+  // Padded variants: copy x (and a residual's z, when K is padded) of `slot` into its padded
+  // form, and y's first K channels out of it. No-ops (nothing enqueued) for an unpadded variant.
   void enqueue_pad_input(int slot, cudaStream_t stream) const;
   void enqueue_slice_output(int slot, cudaStream_t stream) const;
 
@@ -102,9 +115,12 @@ class ConvWorkload {
   // Whether the guards around the last workspace(bytes) still hold (synchronizes `stream`).
   bool workspace_guards_intact(cudaStream_t stream) const;
 
-  // Unpadded float copies of the rounded inputs: x NCHW, w KCRS (C per group).
+  // Unpadded float copies of the rounded inputs: x NCHW, w KCRS (C per group); bias (K) and
+  // z (NKPQ) only when the epilogue has them, nullptr otherwise.
   const float* x_ref() const { return x_ref_.data(); }
   const float* w_ref() const { return w_ref_.data(); }
+  const float* bias_ref() const { return bias_ref_.data(); }
+  const float* z_ref() const { return z_ref_.data(); }
 
   // Byte sizes of one slot's executed x, w, y.
   std::int64_t x_bytes() const { return x_bytes_; }
@@ -112,8 +128,9 @@ class ConvWorkload {
   std::int64_t y_bytes() const { return y_bytes_; }
 
  private:
-  struct SlotOffsets {
-    std::int64_t x_src = -1, x = 0, w = 0, y = 0, y_out = -1;  // byte offsets into slots_buf_
+  struct SlotOffsets {  // byte offsets into slots_buf_; -1: not there
+    std::int64_t x_src = -1, x = 0, w = 0, y = 0, y_out = -1;
+    std::int64_t bias = -1, z = -1, z_src = -1;
   };
   std::byte* at(std::int64_t offset) const { return slots_buf_.data() + offset; }
 
@@ -124,12 +141,13 @@ class ConvWorkload {
   bool padded_c_ = false, padded_k_ = false;
   std::int64_t x_bytes_ = 0, w_bytes_ = 0, y_bytes_ = 0;
   std::int64_t x_src_bytes_ = 0, y_out_bytes_ = 0;
+  std::int64_t bias_bytes_ = 0, z_src_bytes_ = 0;  // z is y_bytes_ long
   std::int64_t slot_stride_ = 0;
   SlotOffsets offsets_;
   int slots_ = 1;
   bool cold_ = false;
   DeviceBytes slots_buf_;
-  DeviceBuffer<float> x_ref_, w_ref_;
+  DeviceBuffer<float> x_ref_, w_ref_, bias_ref_, z_ref_;
   DeviceBytes workspace_;
   std::int64_t workspace_in_use_ = 0;
 };

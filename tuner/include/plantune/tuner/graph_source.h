@@ -17,6 +17,21 @@
 // plan (seconds), so they get a smaller cap. The precision decides which engines qualify:
 // fp32 excludes engines noted TENSOR_CORE or DOWN_CONVERT_INPUTS (TF32, see Note [cuDNN math
 // types] in cudnn_backend.h); the other precisions take every engine.
+//
+// Note [graph fused epilogue]
+// ~~~~~~~~~~~~~~~~~~~~~~~~~~~
+// A fused problem (ConvProblem::epilogue) is one operation graph:
+//   conv_fprop(x, w) -> t1 -> ADD bias -> t2 -> ADD z -> t3 -> activation -> y
+// where each t is a virtual fp32 tensor of y's dims and strides, steps the epilogue lacks are
+// left out and the last step writes y (storage dtype). bias is a [1, K, 1, 1] tensor (uid 4,
+// broadcast over N, P, Q), z has y's dims and strides (uid 5); pointwise operators compute in
+// fp32. Activations map to RELU_FWD (relu6: upper clip 6), SIGMOID_FWD, SWISH_FWD (silu, beta
+// 1) and GELU_FWD (the erf form); hard_swish has no pointwise mode, so such problems get no
+// graph tactics (a note says why; prepare_graph() answers not_supported). Engines for these
+// graphs are mostly runtime-compiled (CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION): the caps of
+// GraphSourceOptions::max_configs_runtime_compiled and TuneOptions::max_runtime_compiled apply
+// as for plain convolutions, and heuristics A, B and FALLBACK propose configurations as usual.
+// Variant packs bind bias and z next to x, w, y.
 #include <cudnn_graph.h>
 
 #include <optional>
@@ -24,6 +39,7 @@
 #include <vector>
 
 #include "plantune/core/cudnn_engines.h"
+#include "plantune/core/cudnn_graph_ops.h"
 #include "plantune/tuner/conv_tactic.h"
 
 namespace plantune::tuner {
@@ -56,6 +72,14 @@ struct GraphTactics {
   std::vector<std::string> notes;       // e.g. why heuristic B gave nothing
 };
 
+// The pointwise operator of an epilogue activation (Note [graph fused epilogue]); nullopt for
+// none and for hard_swish (no cuDNN mode).
+struct GraphActivation {
+  cudnnPointwiseMode_t mode = CUDNN_POINTWISE_RELU_FWD;
+  PointwiseParams params;
+};
+std::optional<GraphActivation> graph_activation(Activation a);
+
 // Whether precision `p` may use an engine with these notes (Note [knob enumeration]).
 bool engine_allowed(Precision p, const EngineInfo& info);
 
@@ -64,7 +88,8 @@ bool engine_allowed(Precision p, const EngineInfo& info);
 std::vector<std::vector<KnobChoice>> knob_assignments(const std::vector<KnobInfo>& knobs,
                                                       int max_tries);
 
-// All graph tactics for `ctx`; tactics are unique by tactic_id (the first source wins).
+// All graph tactics for `ctx`; tactics are unique by tactic_id (the first source wins). None,
+// with a note, for a fused problem cuDNN cannot express.
 GraphTactics graph_tactics(const ConvSourceContext& ctx, const GraphSourceOptions& options);
 
 // One graph tactic (e.g. a database winner being replayed): not_supported when its engine or

@@ -6,7 +6,20 @@
 // output it also computes sum |x * w| over the terms added: the scale an accumulation error is
 // relative to. A tactic passes when, for every output,
 //     |y - ref| <= tolerance * sum |x * w|
-// every output is finite, and the guard bytes around y and the workspace are intact.
+// every output is finite, and the guard bytes around y and the workspace are intact. A fused
+// problem's reference applies the epilogue in fp64 too (Note [epilogue reference]).
+//
+// Note [epilogue reference]
+// ~~~~~~~~~~~~~~~~~~~~~~~~~
+// With an epilogue the reference is act(acc + bias[k] + z), all in double, with the activations
+// of core's Activation: relu max(v, 0); relu6 min(max(v, 0), 6); sigmoid 1 / (1 + e^-v); silu
+// v * sigmoid(v); gelu 0.5 v (1 + erf(v / sqrt 2)); hard_swish v * min(max(v + 3, 0), 6) / 6.
+// The error scale becomes max(sum |x * w| + |bias| + |z|, |y_ref|): what was added, in
+// magnitude, or the output itself where an activation lifts it above that (sigmoid near 0).
+// For a plain convolution this is sum |x * w| as before (|y_ref| never exceeds it). The
+// activations' slopes are at most 1.5 (hard_swish), well inside the tolerances. A missing bias
+// or residual shows when |bias| or |z| exceeds tolerance x the scale: always in fp32, and in
+// fp16 / bf16 for short reductions (the epilogue tests use them).
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
@@ -45,10 +58,16 @@ double default_tolerance(Precision p);
 // Enqueued on `stream`.
 void reference_conv2d(const ConvProblem& p, const float* x, const float* w, float* y,
                       float* abs_sum, cudaStream_t stream);
+// The same followed by p's epilogue (Note [epilogue reference]): `bias` K floats, `z` NKPQ
+// floats, each required when the epilogue has it (invalid_argument otherwise) and ignored when
+// it does not; abs_sum receives the epilogue's error scale.
+void reference_conv2d(const ConvProblem& p, const float* x, const float* w, const float* bias,
+                      const float* z, float* y, float* abs_sum, cudaStream_t stream);
 
 class ConvReference {
  public:
-  // Computes the reference of `workload`'s problem (unpadded) from its x_ref / w_ref; waits.
+  // Computes the reference of `workload`'s problem (unpadded, epilogue included) from its
+  // x_ref / w_ref / bias_ref / z_ref; waits.
   ConvReference(const ConvWorkload& workload, cudaStream_t stream);
 
   const float* y() const { return y_.data(); }
