@@ -91,8 +91,8 @@ TEST(GemmTuner, StoresRankedResultsAndAWarmRunTimesNothing) {
               << ": winner " << tactic_id(vt.winner()->tactic) << " "
               << vt.winner()->timing->median_ms << " ms, heuristic first "
               << vt.heuristic->timing->median_ms << " ms; " << vt.tactics_validated << "/"
-              << vt.tactics_total << " validated, " << vt.tactics_timed << " timed, "
-              << vt.seconds << " s\n";
+              << vt.tactics_total << " validated, " << vt.tactics_timed << " timed, " << vt.seconds
+              << " s\n";
   }
 
   const std::int64_t before = tuner.samples_taken();
@@ -175,7 +175,7 @@ TEST(GemmTuner, AWrongTacticIsCaughtAsIncorrect) {
     const std::int64_t row_bytes = 1000 * static_cast<std::int64_t>(dtype_size(storage_dtype(pr)));
     o.tactic_hook = inject(&victim, [row_bytes](const GemmSourceContext&, PreparedGemmTactic& t) {
       return std::make_unique<plantune::tuner::testing::ZeroRowRunner>(std::move(t.runner), 5,
-                                                                         row_bytes);
+                                                                       row_bytes);
     });
     TacticDb db;
     const GemmTuneResult r = tuner.tune(fc(32, 1000, 2048), std::vector<Precision>{pr}, o, db);
@@ -194,7 +194,7 @@ TEST(GemmTuner, AnOutOfBoundsWriteIsCaughtByTheGuardBytes) {
   TacticConfig victim;
   o.tactic_hook = inject(&victim, [d_bytes](const GemmSourceContext&, PreparedGemmTactic& t) {
     return std::make_unique<plantune::tuner::testing::StrayWriteRunner>(std::move(t.runner),
-                                                                         d_bytes, 64);
+                                                                        d_bytes, 64);
   });
   TacticDb db;
   const GemmTuneResult r = tuner.tune(p, std::vector<Precision>{Precision::fp16}, o, db);

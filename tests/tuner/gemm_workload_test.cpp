@@ -65,8 +65,7 @@ TEST(GemmWorkload, ExecutedProblemTakesThePrecisionsStorage) {
   EXPECT_EQ(code_of([&] { gemm_exec_problem(p, Precision::int8); }), ErrorCode::not_supported);
   GemmProblem bad = p;
   bad.k = 0;
-  EXPECT_EQ(code_of([&] { gemm_exec_problem(bad, Precision::fp32); }),
-            ErrorCode::invalid_argument);
+  EXPECT_EQ(code_of([&] { gemm_exec_problem(bad, Precision::fp32); }), ErrorCode::invalid_argument);
 }
 
 TEST(GemmWorkload, BiasScaleGrowsWithKWithinBounds) {
@@ -158,9 +157,9 @@ TEST(GemmWorkload, ReferenceMatchesAHostFp64GemmForEveryTransposeAndEpilogue) {
   };
   for (bool ta : {false, true}) {
     for (bool tb : {false, true}) {
-      for (Epi e : {Epi{false, Activation::none}, Epi{true, Activation::none},
-                    Epi{true, Activation::relu}, Epi{true, Activation::gelu},
-                    Epi{false, Activation::gelu}}) {
+      for (Epi e :
+           {Epi{false, Activation::none}, Epi{true, Activation::none}, Epi{true, Activation::relu},
+            Epi{true, Activation::gelu}, Epi{false, Activation::gelu}}) {
         // 37 x 21 outputs (partial 16 x 16 tiles), K = 50 (a partial k tile).
         const GemmProblem p = general(37, 21, 50, ta, tb, e.bias, e.act);
         GemmWorkload wl(p, Precision::fp32, o, s.get());
@@ -201,7 +200,7 @@ TEST(GemmWorkload, SlotsRotateOverMoreThanTwiceTheL2) {
   NEED_GPU();
   Stream s;
   WorkloadOptions o;
-  o.l2_bytes = 1 << 20;  // pretend 1 MiB of L2
+  o.l2_bytes = 1 << 20;                     // pretend 1 MiB of L2
   const GemmProblem p = fc(32, 1000, 256);  // B alone is 1000 x 256 x 2 bytes in fp16
   GemmWorkload wl(p, Precision::fp16, o, s.get());
   ASSERT_GE(wl.slot_count(), 2);
@@ -289,7 +288,9 @@ TEST(GemmWorkload, ActivationsWithoutAnEpilogueAreRefused) {
   Stream s;
   WorkloadOptions o;
   o.cold_l2 = false;
-  EXPECT_EQ(code_of([&] { GemmWorkload(fc(4, 8, 16, true, Activation::silu), Precision::fp32, o, s.get()); }),
+  EXPECT_EQ(code_of([&] {
+              GemmWorkload(fc(4, 8, 16, true, Activation::silu), Precision::fp32, o, s.get());
+            }),
             ErrorCode::not_supported);
   EXPECT_EQ(code_of([&] { GemmWorkload(fc(4, 8, 16), Precision::int8, o, s.get()); }),
             ErrorCode::not_supported);

@@ -19,7 +19,9 @@ using detail::LtField;
 // ---- RAII for cuBLASLt descriptors -------------------------------------------------------
 
 struct DescDeleter {
-  void operator()(cublasLtMatmulDesc_t d) const noexcept { PT_CUBLAS_LOG(cublasLtMatmulDescDestroy(d)); }
+  void operator()(cublasLtMatmulDesc_t d) const noexcept {
+    PT_CUBLAS_LOG(cublasLtMatmulDescDestroy(d));
+  }
 };
 struct LayoutDeleter {
   void operator()(cublasLtMatrixLayout_t l) const noexcept {
@@ -73,11 +75,10 @@ LtTypes lt_types(Precision p) {
       t.data = CUDA_R_16BF;
       t.disallowed_impl = acc16;
       return t;
-    case Precision::int8:
-      break;
+    case Precision::int8: break;
   }
-  PT_FAIL(not_supported, "cuBLASLt GEMM: precision " << to_string(p)
-                                                     << " (fp32, tf32, fp16, bf16 only)");
+  PT_FAIL(not_supported,
+          "cuBLASLt GEMM: precision " << to_string(p) << " (fp32, tf32, fp16, bf16 only)");
 }
 
 cublasLtEpilogue_t epilogue_of(const GemmProblem& p) {
@@ -133,13 +134,12 @@ class LtOperation {
     PT_CUBLAS_CHECK_MSG(cublasLtMatmulDescSetAttribute(desc_.get(), attr, v, n),
                         "setting CUBLASLT_MATMUL_DESC_" << name << " for '" << key_ << "'");
   }
-  LayoutPtr make_layout(std::uint64_t rows, std::uint64_t cols, std::int64_t ld,
-                        const char* what) {
+  LayoutPtr make_layout(std::uint64_t rows, std::uint64_t cols, std::int64_t ld, const char* what) {
     cublasLtMatrixLayout_t l = nullptr;
     PT_CUBLAS_CHECK_MSG(cublasLtMatrixLayoutCreate(&l, types_.data, rows, cols, ld),
-                        "creating the cuBLASLt layout of " << what << " (" << rows << " x "
-                                                           << cols << ", ld " << ld
-                                                           << ") for '" << key_ << "'");
+                        "creating the cuBLASLt layout of " << what << " (" << rows << " x " << cols
+                                                           << ", ld " << ld << ") for '" << key_
+                                                           << "'");
     return LayoutPtr(l);
   }
 
@@ -176,15 +176,16 @@ bool cap_attr(const cublasLtMatmulAlgo_t& algo, cublasLtMatmulAlgoCapAttributes_
 std::vector<std::uint32_t> cap_ids(const cublasLtMatmulAlgo_t& algo,
                                    cublasLtMatmulAlgoCapAttributes_t attr) {
   std::size_t needed = 0;
-  if (cublasLtMatmulAlgoCapGetAttribute(&algo, attr, nullptr, 0, &needed) != CUBLAS_STATUS_SUCCESS ||
+  if (cublasLtMatmulAlgoCapGetAttribute(&algo, attr, nullptr, 0, &needed) !=
+          CUBLAS_STATUS_SUCCESS ||
       needed == 0) {
     return {};
   }
   std::vector<std::uint32_t> ids(needed / sizeof(std::uint32_t));
   std::size_t written = 0;
-  if (ids.empty() || cublasLtMatmulAlgoCapGetAttribute(&algo, attr, ids.data(),
-                                                       ids.size() * sizeof(std::uint32_t),
-                                                       &written) != CUBLAS_STATUS_SUCCESS) {
+  if (ids.empty() ||
+      cublasLtMatmulAlgoCapGetAttribute(&algo, attr, ids.data(), ids.size() * sizeof(std::uint32_t),
+                                        &written) != CUBLAS_STATUS_SUCCESS) {
     return {};
   }
   ids.resize(written / sizeof(std::uint32_t));
@@ -220,18 +221,20 @@ std::optional<CublasLtTactic> describe(const cublasLtMatmulAlgo_t& algo, CublasL
                            config_attr<std::uint32_t>(algo, CUBLASLT_ALGO_CONFIG_TILE_ID, 0));
   t.stages = detail::lt_name(LtField::stages,
                              config_attr<std::uint32_t>(algo, CUBLASLT_ALGO_CONFIG_STAGES_ID, 0));
-  t.split_k = std::max<std::int32_t>(1, config_attr<std::int32_t>(algo, CUBLASLT_ALGO_CONFIG_SPLITK_NUM, 1));
+  t.split_k = std::max<std::int32_t>(
+      1, config_attr<std::int32_t>(algo, CUBLASLT_ALGO_CONFIG_SPLITK_NUM, 1));
   const auto red =
       reduction_of(config_attr<std::uint32_t>(algo, CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME, 0));
   if (!red) return std::nullopt;
   t.reduction = *red;
   t.cta_swizzling = config_attr<std::uint32_t>(algo, CUBLASLT_ALGO_CONFIG_CTA_SWIZZLING, 0);
   t.custom_option = config_attr<std::uint32_t>(algo, CUBLASLT_ALGO_CONFIG_CUSTOM_OPTION, 0);
-  t.inner_shape = detail::lt_name(
-      LtField::inner_shape, config_attr<std::uint16_t>(algo, CUBLASLT_ALGO_CONFIG_INNER_SHAPE_ID, 0));
-  t.cluster_shape = detail::lt_name(
-      LtField::cluster_shape,
-      config_attr<std::uint16_t>(algo, CUBLASLT_ALGO_CONFIG_CLUSTER_SHAPE_ID, 0));
+  t.inner_shape =
+      detail::lt_name(LtField::inner_shape,
+                      config_attr<std::uint16_t>(algo, CUBLASLT_ALGO_CONFIG_INNER_SHAPE_ID, 0));
+  t.cluster_shape =
+      detail::lt_name(LtField::cluster_shape,
+                      config_attr<std::uint16_t>(algo, CUBLASLT_ALGO_CONFIG_CLUSTER_SHAPE_ID, 0));
   t.source = source;
   return t;
 }
@@ -249,8 +252,8 @@ void set_config(cublasLtMatmulAlgo_t& algo, cublasLtMatmulAlgoConfigAttributes_t
                 const char* name, const CublasLtTactic& t) {
   const cublasStatus_t st = cublasLtMatmulAlgoConfigSetAttribute(&algo, attr, &v, sizeof v);
   PT_REQUIRE(st == CUBLAS_STATUS_SUCCESS, not_supported,
-             "cuBLASLt tactic " << tactic_id(TacticConfig{t}) << ": setting " << name << " = "
-                                << +v << " was refused (" << status_string(st) << ")");
+             "cuBLASLt tactic " << tactic_id(TacticConfig{t}) << ": setting " << name << " = " << +v
+                                << " was refused (" << status_string(st) << ")");
 }
 
 // cublasLtMatmulAlgoInit + the stored fields (only those that differ from the defaults, so that
@@ -258,12 +261,13 @@ void set_config(cublasLtMatmulAlgo_t& algo, cublasLtMatmulAlgoConfigAttributes_t
 cublasLtMatmulAlgo_t build_algo(cublasLtHandle_t handle, const LtTypes& types,
                                 const CublasLtTactic& t) {
   validate(TacticConfig{t});
-  PT_REQUIRE(t.algo_id <= std::numeric_limits<std::int32_t>::max() &&
-                 t.split_k <= std::numeric_limits<std::int32_t>::max() &&
-                 t.cta_swizzling <= std::numeric_limits<std::uint32_t>::max() &&
-                 t.custom_option <= std::numeric_limits<std::uint32_t>::max(),
-             not_supported, "cuBLASLt tactic " << tactic_id(TacticConfig{t})
-                                               << ": a number is out of cuBLASLt's range");
+  PT_REQUIRE(
+      t.algo_id <= std::numeric_limits<std::int32_t>::max() &&
+          t.split_k <= std::numeric_limits<std::int32_t>::max() &&
+          t.cta_swizzling <= std::numeric_limits<std::uint32_t>::max() &&
+          t.custom_option <= std::numeric_limits<std::uint32_t>::max(),
+      not_supported,
+      "cuBLASLt tactic " << tactic_id(TacticConfig{t}) << ": a number is out of cuBLASLt's range");
   const std::uint32_t tile = field_value(LtField::tile, t.tile, t);
   const std::uint32_t stages = field_value(LtField::stages, t.stages, t);
   const std::uint32_t inner = field_value(LtField::inner_shape, t.inner_shape, t);
@@ -273,12 +277,12 @@ cublasLtMatmulAlgo_t build_algo(cublasLtHandle_t handle, const LtTypes& types,
                                 << ": inner or cluster shape id beyond 16 bits");
   cublasLtMatmulAlgo_t algo{};
   const cublasStatus_t st =
-      cublasLtMatmulAlgoInit(handle, types.compute, types.scale, types.data, types.data,
-                             types.data, types.data, static_cast<int>(t.algo_id), &algo);
+      cublasLtMatmulAlgoInit(handle, types.compute, types.scale, types.data, types.data, types.data,
+                             types.data, static_cast<int>(t.algo_id), &algo);
   PT_REQUIRE(st == CUBLAS_STATUS_SUCCESS, not_supported,
              "cuBLASLt tactic " << tactic_id(TacticConfig{t}) << ": algorithm " << t.algo_id
-                                << " is not available for these data types ("
-                                << status_string(st) << ")");
+                                << " is not available for these data types (" << status_string(st)
+                                << ")");
   if (tile != 0) set_config<std::uint32_t>(algo, CUBLASLT_ALGO_CONFIG_TILE_ID, tile, "TILE_ID", t);
   if (stages != 0)
     set_config<std::uint32_t>(algo, CUBLASLT_ALGO_CONFIG_STAGES_ID, stages, "STAGES_ID", t);
@@ -286,8 +290,8 @@ cublasLtMatmulAlgo_t build_algo(cublasLtHandle_t handle, const LtTypes& types,
     set_config<std::int32_t>(algo, CUBLASLT_ALGO_CONFIG_SPLITK_NUM,
                              static_cast<std::int32_t>(t.split_k), "SPLITK_NUM", t);
   if (t.reduction != ReductionScheme::none)
-    set_config<std::uint32_t>(algo, CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME,
-                              to_cublaslt(t.reduction), "REDUCTION_SCHEME", t);
+    set_config<std::uint32_t>(algo, CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME, to_cublaslt(t.reduction),
+                              "REDUCTION_SCHEME", t);
   if (t.cta_swizzling != 0)
     set_config<std::uint32_t>(algo, CUBLASLT_ALGO_CONFIG_CTA_SWIZZLING,
                               static_cast<std::uint32_t>(t.cta_swizzling), "CTA_SWIZZLING", t);
@@ -354,8 +358,7 @@ class CublasLtGemmRunner final : public GemmRunner {
     const CheckResult c = check_algo(handle, op_, algo_);
     PT_REQUIRE(c.status == CUBLAS_STATUS_SUCCESS, not_supported,
                "cuBLASLt tactic " << id_ << " cannot run '" << op_.key()
-                                  << "': cublasLtMatmulAlgoCheck says "
-                                  << status_string(c.status));
+                                  << "': cublasLtMatmulAlgoCheck says " << status_string(c.status));
     workspace_ = c.workspace;
     // cuBLASLt's A is our B and its B our A (Note [row-major GEMM through cuBLASLt]).
     std::uint32_t v = 0;
@@ -382,11 +385,10 @@ class CublasLtGemmRunner final : public GemmRunner {
       op_.set_bias(o.bias);
     }
     const float alpha = 1.0f, beta = 0.0f;
-    PT_CUBLAS_CHECK_MSG(
-        cublasLtMatmul(handle_, op_.desc(), &alpha, o.b, op_.a(), o.a, op_.b(), &beta, o.d,
-                       op_.d(), o.d, op_.d(), &algo_, workspace,
-                       static_cast<std::size_t>(workspace_), stream),
-        "cublasLtMatmul with " << id_ << " on '" << op_.key() << "'");
+    PT_CUBLAS_CHECK_MSG(cublasLtMatmul(handle_, op_.desc(), &alpha, o.b, op_.a(), o.a, op_.b(),
+                                       &beta, o.d, op_.d(), o.d, op_.d(), &algo_, workspace,
+                                       static_cast<std::size_t>(workspace_), stream),
+                        "cublasLtMatmul with " << id_ << " on '" << op_.key() << "'");
   }
 
  private:
@@ -427,17 +429,15 @@ PreparedGemmTactic prepare_checked(const GemmSourceContext& ctx, const CublasLtT
     r = std::make_unique<CublasLtGemmRunner>(ctx.handle, ctx.exec, ctx.precision, t);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::not_supported && e.code() != ErrorCode::cublas_error) throw;
-    return unrunnable_gemm(t,
-                           e.code() == ErrorCode::not_supported ? Outcome::not_supported
-                                                                : Outcome::failed,
-                           short_error(e.what()));
+    return unrunnable_gemm(
+        t, e.code() == ErrorCode::not_supported ? Outcome::not_supported : Outcome::failed,
+        short_error(e.what()));
   }
   const std::int64_t ws = r->workspace_bytes();
   if (ws > ctx.workspace_limit) {
-    return unrunnable_gemm(t, Outcome::over_workspace_limit,
-                           "needs " + std::to_string(ws) + " bytes, limit " +
-                               std::to_string(ctx.workspace_limit),
-                           ws);
+    return unrunnable_gemm(
+        t, Outcome::over_workspace_limit,
+        "needs " + std::to_string(ws) + " bytes, limit " + std::to_string(ctx.workspace_limit), ws);
   }
   PreparedGemmTactic p;
   p.config = t;
@@ -523,19 +523,20 @@ std::vector<HeuristicPick> heuristic_picks(const GemmSourceContext& ctx, const L
   cublasLtMatmulPreference_t raw = nullptr;
   PT_CUBLAS_CHECK_MSG(cublasLtMatmulPreferenceCreate(&raw), "creating a cuBLASLt preference");
   PreferencePtr pref(raw);
-  const std::uint64_t ws = static_cast<std::uint64_t>(std::max<std::int64_t>(0, ctx.workspace_limit));
+  const std::uint64_t ws =
+      static_cast<std::uint64_t>(std::max<std::int64_t>(0, ctx.workspace_limit));
   PT_CUBLAS_CHECK_MSG(cublasLtMatmulPreferenceSetAttribute(
                           pref.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws),
                       "setting the heuristic's workspace limit");
   const std::uint64_t impl_mask = ~op.types().disallowed_impl;
-  PT_CUBLAS_CHECK_MSG(cublasLtMatmulPreferenceSetAttribute(pref.get(), CUBLASLT_MATMUL_PREF_IMPL_MASK,
-                                                           &impl_mask, sizeof impl_mask),
+  PT_CUBLAS_CHECK_MSG(cublasLtMatmulPreferenceSetAttribute(
+                          pref.get(), CUBLASLT_MATMUL_PREF_IMPL_MASK, &impl_mask, sizeof impl_mask),
                       "setting the heuristic's numerical-implementation mask");
   std::vector<cublasLtMatmulHeuristicResult_t> results(static_cast<std::size_t>(max_count));
   int returned = 0;
-  const cublasStatus_t st = cublasLtMatmulAlgoGetHeuristic(
-      ctx.handle, op.desc(), op.a(), op.b(), op.d(), op.d(), pref.get(), max_count,
-      results.data(), &returned);
+  const cublasStatus_t st =
+      cublasLtMatmulAlgoGetHeuristic(ctx.handle, op.desc(), op.a(), op.b(), op.d(), op.d(),
+                                     pref.get(), max_count, results.data(), &returned);
   if (st != CUBLAS_STATUS_SUCCESS) {
     if (notes) notes->push_back("cuBLASLt heuristic: " + status_string(st));
     return {};
@@ -587,11 +588,11 @@ bool gemm_epilogue_supported(Activation a) {
   return a == Activation::none || a == Activation::relu || a == Activation::gelu;
 }
 
-void GemmRunner::enqueue(const GemmOperands& operands, void* workspace,
-                         std::int64_t workspace_size, cudaStream_t stream) {
+void GemmRunner::enqueue(const GemmOperands& operands, void* workspace, std::int64_t workspace_size,
+                         cudaStream_t stream) {
   PT_REQUIRE(workspace_size >= workspace_bytes(), invalid_argument,
-             "GEMM tactic needs " << workspace_bytes() << " bytes of workspace, "
-                                  << workspace_size << " were given");
+             "GEMM tactic needs " << workspace_bytes() << " bytes of workspace, " << workspace_size
+                                  << " were given");
   enqueue(operands, workspace, stream);
 }
 
@@ -723,7 +724,8 @@ GemmTactics gemm_tactics(const GemmSourceContext& ctx, const GemmSourceOptions& 
       ++excluded_epilogue;
       continue;
     }
-    q.configs = algo_configs(q.algo, ctx.exec.k, static_cast<std::size_t>(std::max(0, o.max_checks)));
+    q.configs =
+        algo_configs(q.algo, ctx.exec.k, static_cast<std::size_t>(std::max(0, o.max_checks)));
     if (!q.configs.empty()) queues.push_back(std::move(q));
   }
   int kept = 0, over_limit = 0, rejected = 0;

@@ -232,7 +232,8 @@ GemmVariantTuning GemmTuner::from_database(const GemmProblem& problem, const Var
   vt.result = stored;
   // The heuristic's first choice costs no timing: ask again and find it among the candidates.
   try {
-    const auto picks = gemm_heuristic_tactics(context(problem, stored.variant.precision, options), 1);
+    const auto picks =
+        gemm_heuristic_tactics(context(problem, stored.variant.precision, options), 1);
     if (!picks.empty()) vt.heuristic = find_candidate(stored.candidates, TacticConfig{picks[0]});
   } catch (const Error& e) {
     vt.notes.push_back(std::string("heuristic pick unavailable: ") + e.what());
@@ -315,7 +316,8 @@ GemmVariantTuning GemmTuner::tune_variant(const GemmProblem& problem, Precision 
 
   // The heuristic's first configuration is timed in full.
   for (Trial& t : trials) {
-    if (heuristic_first && same_tactic(t.cand.tactic, TacticConfig{*heuristic_first})) t.pinned = true;
+    if (heuristic_first && same_tactic(t.cand.tactic, TacticConfig{*heuristic_first}))
+      t.pinned = true;
   }
 
   vt.validate_seconds = seconds_since(t_validate);

@@ -1,5 +1,3 @@
-#include "plantune/tuner/gemm_workload.h"
-
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
@@ -10,6 +8,7 @@
 #include "device_kernels.h"
 #include "plantune/core/error.h"
 #include "plantune/core/shape.h"
+#include "plantune/tuner/gemm_workload.h"
 
 namespace plantune::tuner {
 namespace {
@@ -43,7 +42,8 @@ __global__ void fill_matrix_kernel(T* out, float* ref, std::int64_t R, std::int6
   const std::int64_t total = R * C;
   for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < total;
        i += std::int64_t{gridDim.x} * blockDim.x) {
-    const T v = detail::from_float<T>(scale * hash_uniform(seed, tensor, static_cast<std::uint64_t>(i)));
+    const T v =
+        detail::from_float<T>(scale * hash_uniform(seed, tensor, static_cast<std::uint64_t>(i)));
     out[i] = v;
     const std::int64_t r = i / C, c = i % C;
     ref[ref_transposed ? c * R + r : i] = detail::to_float<T>(v);
@@ -70,8 +70,8 @@ void fill_matrix_dispatch(DType t, void* out, float* ref, std::int64_t R, std::i
       return fill_matrix<__nv_bfloat16>(out, ref, R, C, ref_transposed, scale, seed, tensor,
                                         stream);
     default:
-      PT_FAIL(not_supported, "GEMM workload: storage dtype " << to_string(t)
-                                                             << " (fp32, fp16, bf16 only)");
+      PT_FAIL(not_supported,
+              "GEMM workload: storage dtype " << to_string(t) << " (fp32, fp16, bf16 only)");
   }
 }
 
@@ -84,8 +84,7 @@ int activation_code(const GemmProblem& p) {
     case Activation::gelu: return kActGelu;
     default: break;
   }
-  PT_FAIL(not_supported, "GEMM '" << problem_key(p) << "': activation "
-                                  << to_string(p.activation)
+  PT_FAIL(not_supported, "GEMM '" << problem_key(p) << "': activation " << to_string(p.activation)
                                   << " has no cuBLASLt epilogue (none, relu and gelu do)");
 }
 
@@ -156,8 +155,8 @@ __global__ void compare_kernel(const T* __restrict__ d, const float* __restrict_
 }
 
 template <typename T>
-void launch_compare(const void* d, const GemmReference& ref, std::int64_t total,
-                    CompareResult* out, cudaStream_t stream) {
+void launch_compare(const void* d, const GemmReference& ref, std::int64_t total, CompareResult* out,
+                    cudaStream_t stream) {
   compare_kernel<T><<<grid_for(total), 256, 0, stream>>>(static_cast<const T*>(d), ref.d(),
                                                          ref.scale(), total, out);
   PT_CHECK_LAUNCH("the GEMM output comparison kernel");
@@ -245,12 +244,13 @@ GemmWorkload::GemmWorkload(const GemmProblem& problem, Precision precision,
   }
   std::size_t free_bytes = 0, total_bytes = 0;
   PT_CUDA_CHECK(cudaMemGetInfo(&free_bytes, &total_bytes));
-  const auto fit = static_cast<std::int64_t>(options.max_memory_fraction *
-                                             static_cast<double>(free_bytes)) / slot_stride_;
+  const auto fit =
+      static_cast<std::int64_t>(options.max_memory_fraction * static_cast<double>(free_bytes)) /
+      slot_stride_;
   PT_REQUIRE(fit >= 1, out_of_memory,
              "GEMM '" << problem_key(problem_) << "' precision " << to_string(precision_)
-                      << ": one set of tensors needs " << slot_stride_ << " bytes, "
-                      << free_bytes << " bytes of device memory are free");
+                      << ": one set of tensors needs " << slot_stride_ << " bytes, " << free_bytes
+                      << " bytes of device memory are free");
   slots = std::min(slots, fit);
   slots_ = static_cast<int>(slots);
   cold_ = options.cold_l2 && slots_ >= 2 &&
@@ -271,24 +271,24 @@ GemmWorkload::GemmWorkload(const GemmProblem& problem, Precision precision,
                          stream);
   }
   if (problem_.transb) {
-    fill_matrix_dispatch(storage_, at(off_b_), bt_ref_.data(), N, K, false, 1.0f, seed_,
-                         kTensorB, stream);
+    fill_matrix_dispatch(storage_, at(off_b_), bt_ref_.data(), N, K, false, 1.0f, seed_, kTensorB,
+                         stream);
   } else {
     fill_matrix_dispatch(storage_, at(off_b_), bt_ref_.data(), K, N, true, 1.0f, seed_, kTensorB,
                          stream);
   }
   if (problem_.bias) {
-    fill_matrix_dispatch(storage_, at(off_bias_), bias_ref_.data(), 1, N, false,
-                         gemm_bias_scale(K), seed_, kTensorBias, stream);
+    fill_matrix_dispatch(storage_, at(off_bias_), bias_ref_.data(), 1, N, false, gemm_bias_scale(K),
+                         seed_, kTensorBias, stream);
   }
   PT_CUDA_CHECK(cudaMemsetAsync(at(off_d_), 0, d_bytes_, stream));
   write_guards(at(off_d_ - kGuardBytes), at(off_d_ + d_bytes_), stream);
   for (int s = 1; s < slots_; ++s) {
     const std::int64_t base = s * slot_stride_;
-    PT_CUDA_CHECK(cudaMemcpyAsync(at(base + off_a_), at(off_a_), a_bytes_,
-                                  cudaMemcpyDeviceToDevice, stream));
-    PT_CUDA_CHECK(cudaMemcpyAsync(at(base + off_b_), at(off_b_), b_bytes_,
-                                  cudaMemcpyDeviceToDevice, stream));
+    PT_CUDA_CHECK(
+        cudaMemcpyAsync(at(base + off_a_), at(off_a_), a_bytes_, cudaMemcpyDeviceToDevice, stream));
+    PT_CUDA_CHECK(
+        cudaMemcpyAsync(at(base + off_b_), at(off_b_), b_bytes_, cudaMemcpyDeviceToDevice, stream));
     if (problem_.bias) {
       PT_CUDA_CHECK(cudaMemcpyAsync(at(base + off_bias_), at(off_bias_), bias_bytes_,
                                     cudaMemcpyDeviceToDevice, stream));
@@ -347,8 +347,8 @@ void reference_gemm(const GemmProblem& p, const float* a, const float* bt, const
              "reference GEMM '" << problem_key(p) << "': M = " << p.m << " needs " << grid_y
                                 << " row blocks, at most 65535");
   const dim3 grid(static_cast<unsigned>(grid_x), static_cast<unsigned>(grid_y));
-  reference_gemm_kernel<<<grid, dim3(kTile, kTile), 0, stream>>>(p.m, p.n, p.k, a, bt, bias, act,
-                                                                  d, scale);
+  reference_gemm_kernel<<<grid, dim3(kTile, kTile), 0, stream>>>(p.m, p.n, p.k, a, bt, bias, act, d,
+                                                                 scale);
   PT_CHECK_LAUNCH("the fp64 reference GEMM kernel");
 }
 

@@ -79,8 +79,8 @@ struct GemmSourceOptions {
 // How the row-major problem is handed to cuBLASLt (Note [row-major GEMM through cuBLASLt]):
 // column-major D'[m', n'] = op'(A') op'(B'), A' = our B, B' = our A, D' = D^T.
 struct LtGemmShape {
-  std::uint64_t m = 0, n = 0, k = 0;  // m' = N, n' = M, k' = K
-  bool transa = false, transb = false;  // op' of A' (= transb) and of B' (= transa)
+  std::uint64_t m = 0, n = 0, k = 0;     // m' = N, n' = M, k' = K
+  bool transa = false, transb = false;   // op' of A' (= transb) and of B' (= transa)
   std::uint64_t a_rows = 0, a_cols = 0;  // A' as stored, column-major
   std::uint64_t b_rows = 0, b_cols = 0;
   std::int64_t lda = 0, ldb = 0, ldd = 0;

@@ -45,8 +45,8 @@ struct GemmTuneOptions {
   MeasureOptions measure;
   HalvingOptions halving;
   WorkloadOptions workload;
-  double budget_seconds = 0;  // for one tune() call, all precisions; 0: no limit
-  bool use_db = true;         // false: tune even what the database has
+  double budget_seconds = 0;    // for one tune() call, all precisions; 0: no limit
+  bool use_db = true;           // false: tune even what the database has
   std::string command, commit;  // provenance stored with the results
   std::function<void(const TuneProgress&)> progress;  // TuneProgress of tuner.h
   // Test hook: sees (and may add to, remove from or wrap) each variant's tactics before
@@ -110,8 +110,8 @@ class GemmTuner {
 
  private:
   GemmVariantTuning tune_variant(const GemmProblem& problem, Precision precision,
-                                 const GemmTuneOptions& options, TacticDb& db, int index,
-                                 int count, std::chrono::steady_clock::time_point deadline);
+                                 const GemmTuneOptions& options, TacticDb& db, int index, int count,
+                                 std::chrono::steady_clock::time_point deadline);
   GemmVariantTuning from_database(const GemmProblem& problem, const VariantResult& stored,
                                   const GemmTuneOptions& options);
 
