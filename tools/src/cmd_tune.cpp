@@ -1,7 +1,9 @@
-// `plantune tune`: tune every distinct convolution of a model or network file on this GPU and
-// keep the results in a tactic database. Progress goes to stderr; the per-layer table (winner,
-// time, speedups over the legacy heuristic and over graph heuristic A's first choice,
-// workspace) to stdout.
+// `plantune tune`: tune every distinct convolution (cuDNN) and fully connected layer (cuBLASLt
+// GEMM) of a model or network file on this GPU and keep the results in a tactic database.
+// Progress goes to stderr; the per-layer table (winner, time, speedups over the legacy
+// heuristic and over graph heuristic A's first choice for convolutions, over the cuBLASLt
+// heuristic's first configuration for GEMMs, workspace) to stdout. GEMMs have no layout: they
+// are tuned once per precision and stored under the nchw placeholder variant (gemm_tuner.h).
 #include <unistd.h>
 
 #include <chrono>
@@ -12,14 +14,17 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "args.h"
 #include "commands.h"
 #include "plantune/models/registry.h"
 #include "plantune/tuner/device_environment.h"
+#include "plantune/tuner/gemm_tuner.h"
 #include "plantune/tuner/problem_from_graph.h"
 #include "plantune/tuner/tactic_db_store.h"
 #include "plantune/tuner/tuner.h"
@@ -81,6 +86,23 @@ std::string shape_of(const ConvProblem& p) {
   return s;
 }
 
+// "fc 2048->1000 +bias +relu" for a fully connected layer's GEMM, else the sizes and transposes.
+std::string shape_of(const GemmProblem& p) {
+  std::string s = p.transb && !p.transa
+                      ? cat("fc ", std::to_string(p.k), "->", std::to_string(p.n))
+                      : cat("gemm m", std::to_string(p.m), " n", std::to_string(p.n), " k",
+                            std::to_string(p.k), p.transa ? " ta" : "", p.transb ? " tb" : "");
+  if (p.bias) s += " +bias";
+  if (p.activation != Activation::none) s += cat(" +", to_string(p.activation));
+  return s;
+}
+
+std::string shape_of_key(const std::string& key) {
+  const Problem p = parse_problem_key(key);
+  if (const auto* c = std::get_if<ConvProblem>(&p)) return shape_of(*c);
+  return shape_of(std::get<GemmProblem>(p));
+}
+
 std::string current_commit() {
   if (const char* c = std::getenv("PLANTUNE_COMMIT")) return c;
   return "";
@@ -90,9 +112,10 @@ std::string current_commit() {
 
 int cmd_tune(const Args& args) {
   ArgParser p("plantune tune",
-              "tune every distinct convolution of a model or network JSON file on this GPU "
-              "(cuDNN legacy algorithms and graph-API engines x knobs, validated, then timed) "
-              "and store the winners in a tactic database");
+              "tune every distinct convolution and fully connected layer of a model or network "
+              "JSON file on this GPU (cuDNN legacy algorithms and graph-API engines x knobs; "
+              "cuBLASLt heuristic and enumerated GEMM configurations; each validated, then "
+              "timed) and store the winners in a tactic database");
   p.positional("model", "built-in model name or network JSON file");
   p.option("--db", "FILE", "tactic database (read first, written back merged)");
   p.option("--batch", "N", "batch size (default: the model's, 1 for built-ins)");
@@ -103,6 +126,10 @@ int cmd_tune(const Args& args) {
   p.option("--budget-seconds", "S", "time budget for the whole run, 0 for none", "0");
   p.option("--max-configs-per-engine", "N", "knob configurations tried per graph engine",
            std::to_string(GraphSourceOptions::kDefaultMaxConfigsPerEngine));
+  p.option("--gemm-enumerated", "N",
+           "enumerated cuBLASLt configurations tried per GEMM and precision (besides the "
+           "heuristic's)",
+           std::to_string(GemmSourceOptions::kDefaultMaxEnumerated));
   p.option("--report", "FILE", "also write the per-layer results as JSON");
   p.flag("--no-pad", "do not try variants with C and K padded to multiples of 8");
   p.flag("--retune", "tune even what the database already has");
@@ -118,6 +145,9 @@ int cmd_tune(const Args& args) {
   if (budget < 0) throw UsageError("--budget-seconds must be >= 0");
   const std::int64_t max_cfg = p.get_int("--max-configs-per-engine");
   if (max_cfg < 1) throw UsageError("--max-configs-per-engine must be >= 1");
+  const std::int64_t gemm_enum = p.get_int("--gemm-enumerated");
+  if (gemm_enum < 0 || gemm_enum > 100000)
+    throw UsageError("--gemm-enumerated must be between 0 and 100000");
 
   models::ModelOptions mo;
   std::optional<std::int64_t> batch;
@@ -128,13 +158,16 @@ int cmd_tune(const Args& args) {
   }
   const Graph g = models::load_network(p.get("model"), mo);
 
-  // Distinct convolution problems, with the layers that share each.
+  // Distinct problems (convolutions and GEMMs, in op order), with the layers that share each.
+  // GEMMs whose activation has no cuBLASLt epilogue cannot run as one GEMM: listed, not tuned.
   std::vector<std::string> keys;
   std::map<std::string, std::vector<std::string>> layers_of;
+  int n_conv = 0, n_gemm = 0;
   for (const TunableOp& t : tunable_ops(g, batch)) {
-    const Problem prob = problem_from_op(g, t.op_index, batch);
-    if (!std::holds_alternative<ConvProblem>(prob)) continue;  // GEMMs: not tuned here yet
-    if (layers_of[t.key].empty()) keys.push_back(t.key);
+    if (layers_of[t.key].empty()) {
+      keys.push_back(t.key);
+      (std::holds_alternative<ConvProblem>(parse_problem_key(t.key)) ? n_conv : n_gemm) += 1;
+    }
     layers_of[t.key].push_back(g.ops()[t.op_index].name);
   }
 
@@ -152,14 +185,23 @@ int cmd_tune(const Args& args) {
   o.command = command;
   o.commit = current_commit();
 
+  GemmTuneOptions go;
+  go.workspace_limit = ws_limit;
+  go.source.max_enumerated = static_cast<int>(gemm_enum);
+  go.use_db = o.use_db;
+  go.command = command;
+  go.commit = o.commit;
+
   const bool tty = isatty(fileno(stderr)) != 0;
   const int n = static_cast<int>(keys.size());
   int layer = 0;
   o.progress = [&](const TuneProgress& pr) {
+    const bool gemm = std::holds_alternative<GemmProblem>(parse_problem_key(pr.key));
     std::ostringstream os;
-    os << "[layer " << layer + 1 << "/" << n << "] " << shape_of(parse_conv_key(pr.key)) << " "
-       << to_string(pr.variant) << " (" << pr.variant_index + 1 << "/" << pr.variant_count
-       << "): " << pr.phase << ", tactics " << pr.tactics_tried << "/" << pr.tactics_total;
+    os << "[layer " << layer + 1 << "/" << n << "] " << shape_of_key(pr.key) << " "
+       << (gemm ? std::string(to_string(pr.variant.precision)) : to_string(pr.variant)) << " ("
+       << pr.variant_index + 1 << "/" << pr.variant_count << "): " << pr.phase << ", tactics "
+       << pr.tactics_tried << "/" << pr.tactics_total;
     if (pr.best_ms) os << ", best " << ms(*pr.best_ms) << " ms " << pr.best_id;
     if (tty) {
       std::cerr << "\r\033[K" << os.str() << std::flush;
@@ -168,32 +210,98 @@ int cmd_tune(const Args& args) {
     }
   };
 
+  go.progress = o.progress;
+
   ConvTuner tuner;
+  std::optional<GemmTuner> gemm_tuner;  // made at the first GEMM
   Table table;
   for (const char* h : {"layer(s)", "shape", "variant", "winner", "ms", "vs legacy heur",
-                        "vs graph heur A", "workspace", "tactics ok/all", "tuned s"}) {
+                        "vs graph heur A", "vs cublasLt heur", "workspace", "tactics ok/all",
+                        "tuned s"}) {
     const std::string hs = h;
     table.column(hs, hs == "layer(s)" || hs == "shape" || hs == "variant" || hs == "winner"
                          ? Table::Align::left
                          : Table::Align::right);
   }
   nlohmann::json report = nlohmann::json::array();
-  std::map<std::string, std::pair<double, int>> log_speedup_legacy, log_speedup_a;
+  std::map<std::string, std::pair<double, int>> log_speedup_legacy, log_speedup_a, log_speedup_lt;
   const auto t0 = std::chrono::steady_clock::now();
   std::int64_t samples = 0;
+  auto put = [](nlohmann::json& row, const char* name, const Candidate* c) {
+    if (c == nullptr || !c->timing) return;
+    row[name] = {{"tactic", tactic_id(c->tactic)},
+                 {"median_ms", c->timing->median_ms},
+                 {"p10_ms", c->timing->p10_ms},
+                 {"p90_ms", c->timing->p90_ms},
+                 {"n", c->timing->n},
+                 {"workspace_bytes", c->workspace_bytes}};
+  };
   for (layer = 0; layer < n; ++layer) {
     const std::string& key = keys[static_cast<std::size_t>(layer)];
-    const ConvProblem prob = parse_conv_key(key);
-    const auto variants = conv_variants(prob, layouts, precisions, !p.has("--no-pad"));
+    const auto& names = layers_of[key];
+    const std::string layer_names =
+        names.size() == 1 ? names[0] : cat(names[0], " +", std::to_string(names.size() - 1));
     if (budget > 0) {
       const double used =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       o.budget_seconds = std::max(0.001, (budget - used) / (n - layer));
+      go.budget_seconds = o.budget_seconds;
     }
+    const Problem problem = parse_problem_key(key);
+    if (const auto* gp = std::get_if<GemmProblem>(&problem)) {
+      if (!gemm_epilogue_supported(gp->activation)) {
+        table.row({layer_names, shape_of(*gp), "-", "(not tuned: no cuBLASLt epilogue)", "-", "-",
+                   "-", "-", "-", "-", "-"});
+        report.push_back({{"key", key},
+                          {"kind", "gemm"},
+                          {"layers", names},
+                          {"skipped", "activation " + std::string(to_string(gp->activation)) +
+                                          " has no cuBLASLt epilogue"}});
+        continue;
+      }
+      if (!gemm_tuner) gemm_tuner.emplace();
+      const GemmTuneResult r = gemm_tuner->tune(*gp, precisions, go, db);
+      for (const GemmVariantTuning& vt : r.variants) {
+        samples += vt.samples;
+        const Candidate* w = vt.winner();
+        int ok = 0;
+        for (const Candidate& c : vt.result.candidates) ok += c.outcome == Outcome::ok ? 1 : 0;
+        const std::string pname(to_string(vt.variant.precision));
+        table.row({layer_names, shape_of(*gp), pname, w ? tactic_id(w->tactic) : "(none)",
+                   w ? ms(w->timing->median_ms) : "-", "-", "-", speedup(vt.heuristic, w),
+                   w ? human_bytes(w->workspace_bytes) : "-",
+                   cat(std::to_string(ok), "/", std::to_string(vt.result.candidates.size())),
+                   vt.from_db ? "db" : fixed(vt.seconds, 2)});
+        nlohmann::json row = {{"key", key},
+                              {"kind", "gemm"},
+                              {"layers", names},
+                              {"variant", to_string(vt.variant)},
+                              {"from_db", vt.from_db},
+                              {"tuning_seconds", vt.seconds},
+                              {"enumerate_seconds", vt.enumerate_seconds},
+                              {"validate_seconds", vt.validate_seconds},
+                              {"time_seconds", vt.time_seconds},
+                              {"validated", vt.tactics_validated},
+                              {"timed", vt.tactics_timed},
+                              {"samples", vt.samples},
+                              {"candidates", vt.result.candidates.size()},
+                              {"ok", ok},
+                              {"notes", vt.notes}};
+        put(row, "winner", w);
+        put(row, "cublaslt_heuristic", vt.heuristic ? &*vt.heuristic : nullptr);
+        report.push_back(row);
+        if (w && vt.heuristic && vt.heuristic->timing) {
+          auto& acc = log_speedup_lt[pname];
+          acc.first += std::log(vt.heuristic->timing->median_ms / w->timing->median_ms);
+          acc.second += 1;
+        }
+      }
+      save_tactic_db(db, db_path, SaveMode::merge);
+      continue;
+    }
+    const ConvProblem& prob = std::get<ConvProblem>(problem);
+    const auto variants = conv_variants(prob, layouts, precisions, !p.has("--no-pad"));
     const TuneResult r = tuner.tune(prob, variants, o, db);
-    const auto& names = layers_of[key];
-    const std::string layer_names =
-        names.size() == 1 ? names[0] : cat(names[0], " +", std::to_string(names.size() - 1));
     for (const VariantTuning& vt : r.variants) {
       samples += vt.samples;
       const Candidate* w = vt.winner();
@@ -202,10 +310,11 @@ int cmd_tune(const Args& args) {
       const std::string vname = to_string(vt.variant);
       table.row({layer_names, shape_of(prob), vname, w ? tactic_id(w->tactic) : "(none)",
                  w ? ms(w->timing->median_ms) : "-", speedup(vt.legacy_heuristic, w),
-                 speedup(vt.heuristic_a, w), w ? human_bytes(w->workspace_bytes) : "-",
+                 speedup(vt.heuristic_a, w), "-", w ? human_bytes(w->workspace_bytes) : "-",
                  cat(std::to_string(ok), "/", std::to_string(vt.result.candidates.size())),
                  vt.from_db ? "db" : fixed(vt.seconds, 2)});
       nlohmann::json row = {{"key", key},
+                            {"kind", "conv"},
                             {"layers", names},
                             {"variant", vname},
                             {"from_db", vt.from_db},
@@ -218,18 +327,9 @@ int cmd_tune(const Args& args) {
                             {"samples", vt.samples},
                             {"candidates", vt.result.candidates.size()},
                             {"ok", ok}};
-      auto put = [&](const char* name, const Candidate* c) {
-        if (c == nullptr || !c->timing) return;
-        row[name] = {{"tactic", tactic_id(c->tactic)},
-                     {"median_ms", c->timing->median_ms},
-                     {"p10_ms", c->timing->p10_ms},
-                     {"p90_ms", c->timing->p90_ms},
-                     {"n", c->timing->n},
-                     {"workspace_bytes", c->workspace_bytes}};
-      };
-      put("winner", w);
-      put("legacy_heuristic", vt.legacy_heuristic ? &*vt.legacy_heuristic : nullptr);
-      put("graph_heuristic_a", vt.heuristic_a ? &*vt.heuristic_a : nullptr);
+      put(row, "winner", w);
+      put(row, "legacy_heuristic", vt.legacy_heuristic ? &*vt.legacy_heuristic : nullptr);
+      put(row, "graph_heuristic_a", vt.heuristic_a ? &*vt.heuristic_a : nullptr);
       report.push_back(row);
       if (w && vt.legacy_heuristic && vt.legacy_heuristic->timing) {
         auto& acc = log_speedup_legacy[vname];
@@ -250,7 +350,8 @@ int cmd_tune(const Args& args) {
   if (tty) std::cerr << "\n";
 
   std::cout << p.get("model") << (batch ? cat(" batch ", std::to_string(*batch)) : "") << ": "
-            << n << " distinct convolutions, " << env.describe() << "\n\n"
+            << n_conv << " distinct convolutions, " << n_gemm << " distinct GEMMs, "
+            << env.describe() << "\n\n"
             << table.str() << "\n";
   for (const auto& [vname, acc] : log_speedup_legacy) {
     std::cout << "geomean speedup " << vname << ": vs legacy heuristic "
@@ -260,6 +361,11 @@ int cmd_tune(const Args& args) {
                 << "x";
     }
     std::cout << " (" << acc.second << " layers)\n";
+  }
+  for (const auto& [pname, acc] : log_speedup_lt) {
+    std::cout << "geomean speedup GEMM " << pname << ": vs cuBLASLt heuristic "
+              << fixed(std::exp(acc.first / acc.second), 2) << "x (" << acc.second
+              << " layers)\n";
   }
   std::cout << "tuning took " << fixed(total, 1) << " s, " << samples << " timed runs; database "
             << db_path << " holds " << db.size() << " problems\n";
