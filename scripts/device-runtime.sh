@@ -55,10 +55,20 @@ for b in 32 1; do
 done
 
 if [ -f tools/torch_bench.py ]; then
-  tb=(python3 tools/torch_bench.py --batch 1,32 --iterations "$ITERATIONS" --json "$RES/torch.json")
+  tb=(python3 tools/torch_bench.py --batch 1,32 --iterations "$ITERATIONS" --json "$RES/torch.json"
+      --export-weights "$OUT/torchvision")
   if [ "${TORCH_COMPILE:-0}" = "1" ]; then tb+=(--compile); else tb+=(--no-compile); fi
   echo "command (torch): ${tb[*]}" >>"$prov"
   "${tb[@]}" >"$RES/torch.txt" 2>"$OUT/torch.stderr" || status=1
   cat "$RES/torch.txt"; tail -3 "$OUT/torch.stderr"
+  # The same torchvision weights and input through plantune, against PyTorch's fp32 output.
+  tw="$OUT/torchvision"
+  if [ -f "$tw/resnet50.weights.index" ]; then
+    cmp=("$plantune" run resnet50 --batch 1 --db "$db" --weights "$tw/resnet50.weights.index"
+         --input "$tw/input.f32.bin" --expect "$tw/output_fp32.f32.bin" --iterations 20)
+    echo "command (torchvision weights): ${cmp[*]}" >>"$prov"
+    "${cmp[@]}" >"$RES/torchvision_weights_check.txt" 2>"$OUT/torchvision_check.stderr" || status=1
+    grep -E "check" "$RES/torchvision_weights_check.txt"
+  fi
 fi
 exit $status

@@ -84,13 +84,15 @@ void Schedule::validate() const {
     if (st.kind == StepKind::layer && (st.op == OpKind::conv2d || st.op == OpKind::fully_connected))
       PT_REQUIRE(st.tactic.has_value(), invalid_argument,
                  "schedule step '" << st.name << "' (" << to_string(st.op) << ") has no tactic");
-    if (st.tactic && st.tactic->workspace_bytes > 0)
-      PT_REQUIRE(memory.workspace_offset >= 0 &&
-                     st.tactic->workspace_bytes <= memory.workspace_bytes,
+    if (st.tactic && st.tactic->workspace_bytes > 0) {
+      PT_REQUIRE(st.workspace_offset >= 0 &&
+                     st.workspace_offset + st.tactic->workspace_bytes <= memory.arena_bytes,
                  invalid_argument,
                  "schedule step '" << st.name << "' needs " << st.tactic->workspace_bytes
-                                   << " bytes of workspace, the region has "
-                                   << memory.workspace_bytes);
+                                   << " bytes of workspace; its offset " << st.workspace_offset
+                                   << " does not place them in the arena of "
+                                   << memory.arena_bytes);
+    }
   }
   const auto end = static_cast<std::int64_t>(steps.size());
   for (std::size_t t = 0; t < n; ++t) {
@@ -116,20 +118,18 @@ void Schedule::validate() const {
                  "schedule tensors '" << tensors[a].name << "' and '" << tensors[b].name
                                       << "' are live together and overlap in the arena");
     }
-  if (memory.workspace_offset >= 0) {
-    PT_REQUIRE(memory.workspace_offset + memory.workspace_bytes <= memory.arena_bytes,
-               invalid_argument, "the workspace region ends past the arena");
-    for (std::size_t i = 0; i < steps.size(); ++i) {
-      if (!steps[i].tactic || steps[i].tactic->workspace_bytes <= 0) continue;
-      const auto step = static_cast<std::int64_t>(i);
-      for (std::size_t t = 0; t < n; ++t) {
-        const bool live = first[t] <= step && step <= last[t];
-        const bool overlap = tensors[t].offset < memory.workspace_offset + memory.workspace_bytes &&
-                             memory.workspace_offset < tensors[t].offset + tensors[t].bytes;
-        PT_REQUIRE(!(live && overlap), invalid_argument,
-                   "schedule tensor '" << tensors[t].name << "' overlaps the workspace at step '"
-                                       << steps[i].name << "'");
-      }
+  // A step's workspace overlaps no tensor live at that step.
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const auto& st = steps[i];
+    if (!st.tactic || st.tactic->workspace_bytes <= 0) continue;
+    const auto step = static_cast<std::int64_t>(i);
+    const std::int64_t lo = st.workspace_offset, hi = lo + st.tactic->workspace_bytes;
+    for (std::size_t t = 0; t < n; ++t) {
+      const bool live = first[t] <= step && step <= last[t];
+      const bool overlap = tensors[t].offset < hi && lo < tensors[t].offset + tensors[t].bytes;
+      PT_REQUIRE(!(live && overlap), invalid_argument,
+                 "schedule tensor '" << tensors[t].name << "' overlaps the workspace of step '"
+                                     << st.name << "'");
     }
   }
 }

@@ -160,9 +160,18 @@ Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptio
         }
         c.cost[k] = kInf;
       }
-      if (std::all_of(c.cost.begin(), c.cost.end(), [](double x) { return std::isinf(x); }))
-        failures.push_back("layer '" + l.name + "': no tactic within the workspace limit of " +
-                           std::to_string(options.workspace_limit) + " bytes for " + fkey);
+      if (std::all_of(c.cost.begin(), c.cost.end(), [](double x) { return std::isinf(x); })) {
+        bool known = false;
+        for (Layout lay : options.layouts)
+          known = known || has_variant(db, fkey, Variant{lay, options.precision, 0, 0}) ||
+                  has_variant(db, pkey, Variant{lay, options.precision, 0, 0});
+        failures.push_back(
+            "layer '" + l.name + "': " +
+            (known ? "no tactic within the workspace limit of " +
+                         std::to_string(options.workspace_limit) + " bytes"
+                   : std::string("not in the database")) +
+            ": " + fkey);
+      }
     } else if (l.kind == OpKind::fully_connected) {
       auto p = std::get<tuner::GemmProblem>(tuner::problem_from_op(g, l.primary_op));
       p.activation = l.epilogue.activation;
@@ -184,8 +193,13 @@ Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptio
   }
   if (!failures.empty()) {
     std::string msg = "schedule: " + std::to_string(failures.size()) +
-                      " convolution(s) without a tactic (tune them first: plantune tune):";
-    for (const auto& s : failures) msg += "\n  " + s;
+                      " convolution(s) without a tactic for " +
+                      std::string(tuner::to_string(options.precision)) +
+                      " (tune them on the GPU first: plantune schedule or plantune tune):";
+    constexpr std::size_t kShown = 5;
+    for (std::size_t i = 0; i < std::min(kShown, failures.size()); ++i) msg += "\n  " + failures[i];
+    if (failures.size() > kShown)
+      msg += "\n  ... and " + std::to_string(failures.size() - kShown) + " more";
     PT_FAIL(invalid_argument, msg);
   }
 

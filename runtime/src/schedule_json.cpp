@@ -109,7 +109,6 @@ std::string schedule_to_json(const Schedule& s) {
   j["layout_assignment"] = {{"method", s.layout_method}, {"exact", s.layout_exact}};
   j["estimated_ms"] = s.estimated_ms;
   j["memory"] = {{"arena_bytes", s.memory.arena_bytes},
-                 {"workspace_offset", s.memory.workspace_offset},
                  {"workspace_bytes", s.memory.workspace_bytes},
                  {"naive_bytes", s.memory.naive_bytes},
                  {"lower_bound_bytes", s.memory.lower_bound_bytes},
@@ -146,6 +145,7 @@ std::string schedule_to_json(const Schedule& s) {
       js["activation"] = std::string(to_string(st.activation));
       js["epilogue_fused"] = st.epilogue_fused;
       js["in_place"] = st.in_place;
+      if (st.workspace_offset >= 0) js["workspace_offset"] = st.workspace_offset;
       if (st.tactic) {
         json tactic;
         tuner::to_json(tactic, st.tactic->tactic);
@@ -195,10 +195,9 @@ Schedule schedule_from_json(std::string_view text, const std::string& source) {
   s.layout_exact = r.boolean(la, "$.layout_assignment", "exact");
   s.estimated_ms = r.number(j, "$", "estimated_ms");
   const json& m = r.member(j, "$", "memory");
-  r.only(m, "$.memory", {"arena_bytes", "workspace_offset", "workspace_bytes", "naive_bytes",
+  r.only(m, "$.memory", {"arena_bytes", "workspace_bytes", "naive_bytes",
                          "lower_bound_bytes", "algorithm"});
   s.memory.arena_bytes = r.integer(m, "$.memory", "arena_bytes");
-  s.memory.workspace_offset = r.integer(m, "$.memory", "workspace_offset");
   s.memory.workspace_bytes = r.integer(m, "$.memory", "workspace_bytes");
   s.memory.naive_bytes = r.integer(m, "$.memory", "naive_bytes");
   s.memory.lower_bound_bytes = r.integer(m, "$.memory", "lower_bound_bytes");
@@ -248,7 +247,8 @@ Schedule schedule_from_json(std::string_view text, const std::string& source) {
     const std::string path = "$.steps[" + std::to_string(i) + "]";
     const json& js = steps[i];
     r.only(js, path, {"name", "kind", "inputs", "output", "estimated_ms", "op", "ops", "residual",
-                      "bias", "folded_bn", "activation", "epilogue_fused", "in_place", "tactic",
+                      "bias", "folded_bn", "activation", "epilogue_fused", "in_place",
+                      "workspace_offset", "tactic",
                       "note"});
     ScheduleStep st;
     st.name = r.str(js, path, "name");
@@ -275,6 +275,8 @@ Schedule schedule_from_json(std::string_view text, const std::string& source) {
       st.activation = r.enumerated<Activation>(js, path, "activation", activation_from_string);
       st.epilogue_fused = r.boolean(js, path, "epilogue_fused");
       st.in_place = r.boolean(js, path, "in_place");
+      if (js.contains("workspace_offset"))
+        st.workspace_offset = r.integer(js, path, "workspace_offset");
       if (js.contains("tactic")) {
         const json& jt = js["tactic"];
         const std::string tp = path + ".tactic";

@@ -69,23 +69,17 @@ planner::Problem memory_problem(const Schedule& s) {
                                  << in.name << "' of " << bt.bytes);
     out.alias = planner::Alias{base, 0};
   }
-  std::int64_t ws = 0, ws_first = -1, ws_last = -1;
   for (std::size_t i = 0; i < s.steps.size(); ++i) {
     const auto& st = s.steps[i];
     const std::int64_t need = st.tactic ? st.tactic->workspace_bytes : 0;
     if (need <= 0) continue;
-    ws = std::max(ws, need);
-    if (ws_first < 0) ws_first = static_cast<std::int64_t>(i);
-    ws_last = static_cast<std::int64_t>(i) + 1;
-  }
-  if (ws > 0) {
     planner::Buffer b;
     b.id = static_cast<std::int32_t>(p.buffers.size());
-    b.size = round_up(ws, planner::kAlignment);
+    b.size = round_up(need, planner::kAlignment);
     b.alignment = planner::kAlignment;
-    b.first = ws_first;
-    b.last = ws_last;
-    b.name = "workspace";
+    b.first = static_cast<std::int64_t>(i);
+    b.last = b.first + 1;
+    b.name = st.name + "/workspace";
     p.buffers.push_back(std::move(b));
   }
   p.validate();
@@ -102,9 +96,13 @@ void plan_memory(Schedule& s, const planner::PlanOptions& options) {
   s.memory.algorithm = plan.algorithm;
   for (const auto& b : p.buffers)
     if (!b.alias) s.memory.naive_bytes += b.size;
-  if (p.buffers.size() > s.tensors.size()) {
-    s.memory.workspace_offset = plan.offsets.back();
-    s.memory.workspace_bytes = p.buffers.back().size;
+  std::size_t b = s.tensors.size();
+  for (auto& st : s.steps) {
+    st.workspace_offset = -1;
+    if (!st.tactic || st.tactic->workspace_bytes <= 0) continue;
+    st.workspace_offset = plan.offsets[b];
+    s.memory.workspace_bytes = std::max(s.memory.workspace_bytes, p.buffers[b].size);
+    ++b;
   }
 }
 

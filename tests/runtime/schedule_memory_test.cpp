@@ -52,8 +52,9 @@ Schedule tiny() {
 
 TEST(ScheduleMemory, ProblemAsData) {
   const planner::Problem p = memory_problem(tiny());
-  ASSERT_EQ(p.buffers.size(), 5u);  // 4 tensors + the workspace
-  // Alloc(+) and dealloc(-) by step: step 0: +x +a -x ; step 1: b over a ; step 2: f over b.
+  ASSERT_EQ(p.buffers.size(), 6u);  // 4 tensors + a workspace for each conv
+  // Alloc(+) and dealloc(-) by step: step 0: +x +a +ws_a -x -ws_a; step 1: b over a, +ws_b -ws_b;
+  // step 2: f over b.
   EXPECT_EQ(p.buffers[0].first, 0);  // x: the user writes it before step 0
   EXPECT_EQ(p.buffers[0].last, 1);
   EXPECT_EQ(p.buffers[1].first, 0);  // a: written at 0, read at 1 (conv input and residual)
@@ -61,10 +62,14 @@ TEST(ScheduleMemory, ProblemAsData) {
   EXPECT_EQ(p.buffers[2].alias, (planner::Alias{1, 0}));  // b stored over a
   EXPECT_EQ(p.buffers[3].alias, (planner::Alias{2, 0}));  // the view over b
   EXPECT_EQ(p.buffers[3].last, 3);                        // a graph output lives to the end
-  EXPECT_EQ(p.buffers[4].name, "workspace");
-  EXPECT_EQ(p.buffers[4].size, 3072);  // the largest need, rounded to 256
+  EXPECT_EQ(p.buffers[4].name, "a/workspace");
+  EXPECT_EQ(p.buffers[4].size, 1024);  // 1000 rounded up to 256
   EXPECT_EQ(p.buffers[4].first, 0);
-  EXPECT_EQ(p.buffers[4].last, 2);
+  EXPECT_EQ(p.buffers[4].last, 1);
+  EXPECT_EQ(p.buffers[5].name, "b/workspace");
+  EXPECT_EQ(p.buffers[5].size, 3072);
+  EXPECT_EQ(p.buffers[5].first, 1);
+  EXPECT_EQ(p.buffers[5].last, 2);
 }
 
 TEST(ScheduleMemory, PlanFillsOffsetsAndValidates) {
@@ -73,13 +78,16 @@ TEST(ScheduleMemory, PlanFillsOffsetsAndValidates) {
   for (const auto& t : s.tensors) EXPECT_GE(t.offset, 0) << t.name;
   EXPECT_EQ(s.tensors[2].offset, s.tensors[1].offset);
   EXPECT_EQ(s.memory.workspace_bytes, 3072);
-  // x, a and the workspace are live together at step 0: 256 + 256 + 3072.
-  EXPECT_EQ(s.memory.lower_bound_bytes, 3584);
-  EXPECT_EQ(s.memory.arena_bytes, 3584);
+  EXPECT_GE(s.steps[0].workspace_offset, 0);
+  EXPECT_GE(s.steps[1].workspace_offset, 0);
+  EXPECT_EQ(s.steps[2].workspace_offset, -1);
+  // Step 0: x + a + its 1024-byte workspace = 1536; step 1: a (b over it) + 3072 = 3328.
+  EXPECT_EQ(s.memory.lower_bound_bytes, 3328);
+  EXPECT_EQ(s.memory.arena_bytes, 3328);
   s.validate();
-  // Move b somewhere that overlaps the live workspace: the independent check refuses it.
+  // Move b onto step b's live workspace: the independent check refuses it.
   s.steps[1].in_place = false;
-  s.tensors[2].offset = s.memory.workspace_offset;
+  s.tensors[2].offset = s.steps[1].workspace_offset;
   EXPECT_THROW(s.validate(), Error);
 }
 

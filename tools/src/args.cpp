@@ -1,5 +1,6 @@
 #include "args.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <iostream>
@@ -35,7 +36,10 @@ bool ArgParser::parse(const std::vector<std::string>& args) {
       std::cout << usage();
       return false;
     }
-    if (a.size() > 2 && a.rfind("--", 0) == 0) {
+    // Options: "--name", or a one-letter "-x" (a lone '-' or "-1" is a value).
+    const bool long_opt = a.size() > 2 && a.rfind("--", 0) == 0;
+    const bool short_opt = a.size() == 2 && a[0] == '-' && std::isalpha(static_cast<unsigned char>(a[1]));
+    if (long_opt || short_opt) {
       std::string name = a, value;
       bool inline_value = false;
       if (auto eq = a.find('='); eq != std::string::npos) {

@@ -36,6 +36,9 @@ int cmd_main(const Args& args) {
                ")");
   p.option("--iterations", "I", "timed runs", "200");
   p.option("--budget-seconds", "S", "time budget for tuning what the database lacks, 0: none", "0");
+  p.option("--layouts", "LIST",
+           "layouts to search (default: nhwc for fp16/bf16, where NCHW never won a layer in "
+           "results/tuner; nchw,nhwc otherwise)");
   if (!p.parse(args)) return 0;
   const std::string model = p.has("model") ? p.get("model") : "resnet50";
   const std::string batch = std::to_string(p.get_int("--batch"));
@@ -60,7 +63,11 @@ int cmd_main(const Args& args) {
       p.has("--db") ? p.get("--db") : gpu ? (out / "tactics.json").string() : kResultsDb;
   const std::string schedule = (out / "schedule.json").string();
   std::cout << "\n== schedule (" << (gpu ? "tuning what " + db + " lacks" : "from " + db) << ")\n";
-  int s = cmd_schedule({model, "--db", db, "--batch", batch, "--precision", p.get("--precision"),
+  const std::string precision = p.get("--precision");
+  const std::string layouts = p.has("--layouts") ? p.get("--layouts")
+                              : precision == "fp16" || precision == "bf16" ? "nhwc"
+                                                                            : "nchw,nhwc";
+  int s = cmd_schedule({model, "--db", db, "--layouts", layouts, "--batch", batch, "--precision", p.get("--precision"),
                         "-o", schedule, "--svg", (out / "plan.svg").string(),
                         "--budget-seconds", p.get("--budget-seconds")});
   if (s != 0) return s;

@@ -58,6 +58,8 @@ int cmd_run(const Args& args) {
   p.option("--weights-bin", "FILE", "the weights' binary file (default: INDEX with .bin)");
   p.option("--seed", "N", "seed of the random weights and inputs", "1");
   p.option("--json", "FILE", "write the statistics as JSON");
+  p.option("--input", "FILE", "raw little-endian fp32 NCHW input for an extra check against --expect");
+  p.option("--expect", "FILE", "raw fp32 output another framework computed for --input");
   p.flag("--no-check", "skip the comparison with the reference executor");
   p.flag("--no-graph", "enqueue the steps each run instead of replaying a CUDA graph");
   p.flag("--profile", "also print each step's GPU time");
@@ -170,6 +172,38 @@ int cmd_run(const Args& args) {
       if (!ok) status = 1;
     }
     report["check"] = checks;
+  }
+  if (p.has("--input") != p.has("--expect"))
+    throw UsageError("--input and --expect go together");
+  if (p.has("--input")) {
+    auto read = [](const std::string& path, std::int64_t count) {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) throw std::runtime_error("cannot read " + path);
+      in.seekg(0, std::ios::end);
+      const auto bytes = static_cast<std::int64_t>(in.tellg());
+      if (bytes != count * 4)
+        throw std::runtime_error(path + " holds " + std::to_string(bytes) + " bytes, expected " +
+                                 std::to_string(count * 4) + " (" + std::to_string(count) +
+                                 " fp32 values)");
+      in.seekg(0);
+      std::vector<float> v(static_cast<std::size_t>(count));
+      in.read(reinterpret_cast<char*>(v.data()), bytes);
+      return v;
+    };
+    const auto x = read(p.get("--input"), engine.input_sizes().at(0));
+    const auto want = read(p.get("--expect"), engine.output_sizes().at(0));
+    engine.set_input(0, 0, x);
+    engine.poison_arena(0);
+    engine.run(0);
+    const auto m = precision::compare(engine.output(0, 0), want);
+    const bool ok = m.nonfinite == 0 && m.rel_l2 <= tolerance(s.precision);
+    std::cout << "check vs " << p.get("--expect") << ": relative L2 error " << m.rel_l2
+              << ", max abs " << m.max_abs << ", cosine " << m.cosine << ", SQNR "
+              << fixed(m.sqnr_db, 1) << " dB -> " << (ok ? "ok" : "FAILED") << "\n";
+    report["check_expected"] = {{"file", p.get("--expect")}, {"rel_l2", m.rel_l2},
+                                {"max_abs", m.max_abs}, {"cosine", m.cosine},
+                                {"sqnr_db", m.sqnr_db}, {"ok", ok}};
+    if (!ok) status = 1;
   }
   const double ready =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - process_start()).count();

@@ -40,7 +40,8 @@ int cmd_schedule(const Args& args) {
     const planner::Problem prob = runtime::memory_problem(s);
     planner::Plan plan;
     for (const auto& t : s.tensors) plan.offsets.push_back(t.offset);
-    if (prob.buffers.size() > s.tensors.size()) plan.offsets.push_back(s.memory.workspace_offset);
+    for (const auto& st : s.steps)
+      if (st.workspace_offset >= 0) plan.offsets.push_back(st.workspace_offset);
     plan.arena_bytes = s.memory.arena_bytes;
     plan.lower_bound = s.memory.lower_bound_bytes;
     plan.algorithm = s.memory.algorithm;

@@ -128,8 +128,8 @@ std::string schedule_report(const runtime::Schedule& s) {
      << "; estimated total " << ms(s.estimated_ms) << " ms (database medians, cold L2)\n"
      << "memory: arena " << human_bytes(s.memory.arena_bytes) << " (" << with_commas(s.memory.arena_bytes)
      << " B), lower bound " << human_bytes(s.memory.lower_bound_bytes) << ", no reuse "
-     << human_bytes(s.memory.naive_bytes) << ", workspace region "
-     << human_bytes(s.memory.workspace_bytes) << ", placed by " << s.memory.algorithm << "\n"
+     << human_bytes(s.memory.naive_bytes) << ", largest step workspace "
+     << human_bytes(s.memory.workspace_bytes) << " (each step's own, live during it), placed by " << s.memory.algorithm << "\n"
      << "tactics measured on: "
      << (s.environment.empty() ? std::string("(none)") : s.environment.describe()) << "\n";
   return os.str();

@@ -38,6 +38,16 @@ const Op& op_named(const Graph& g, const std::string& name) {
   PT_FAIL(invalid_argument, "engine: the network has no op '" << name << "'");
 }
 
+// The step's planned workspace, checked against what its tactic needs on this device.
+void* step_workspace(const ScheduleStep& st, std::int64_t need, const StepContext& ctx) {
+  if (need <= 0) return nullptr;
+  const std::int64_t planned = st.tactic ? st.tactic->workspace_bytes : 0;
+  PT_REQUIRE(st.workspace_offset >= 0 && need <= planned, not_supported,
+             "engine: step '" << st.name << "' needs " << need
+                              << " bytes of workspace here, the schedule planned " << planned);
+  return ctx.arena + st.workspace_offset;
+}
+
 StepFn convert_step(const Schedule& s, const ScheduleStep& st, const StepContext& ctx) {
   const auto& src = s.tensors.at(static_cast<std::size_t>(st.inputs.at(0)));
   const auto& dst = s.tensors.at(static_cast<std::size_t>(st.output));
@@ -71,12 +81,7 @@ StepFn conv_step(const Schedule& s, const ScheduleStep& st, const DeviceStepWeig
                               << " does not run here (" << tuner::to_string(prepared.outcome)
                               << (prepared.detail.empty() ? "" : ": " + prepared.detail) << ")");
   prepared.runner->prepare();
-  const std::int64_t ws = prepared.runner->workspace_bytes();
-  PT_REQUIRE(ws <= 0 || (s.memory.workspace_offset >= 0 && ws <= s.memory.workspace_bytes),
-             not_supported,
-             "engine: step '" << st.name << "' needs " << ws << " bytes of workspace here, "
-                              << "the schedule planned " << s.memory.workspace_bytes);
-  void* workspace = ws > 0 ? ctx.arena + s.memory.workspace_offset : nullptr;
+  void* workspace = step_workspace(st, prepared.runner->workspace_bytes(), ctx);
   const bool fused = st.epilogue_fused;
   tuner::ConvOperands ops;
   ops.x = ctx.arena + s.tensors.at(static_cast<std::size_t>(st.inputs.at(0))).offset;
@@ -125,11 +130,7 @@ StepFn fc_step(const Schedule& s, const ScheduleStep& st, const DeviceStepWeight
   std::shared_ptr<tuner::GemmRunner> runner =
       tuner::make_gemm_runner(ctx.cublaslt, p, s.precision, tactic);
   const std::int64_t ws = runner->workspace_bytes();
-  PT_REQUIRE(ws <= 0 || (s.memory.workspace_offset >= 0 && ws <= s.memory.workspace_bytes),
-             not_supported,
-             "engine: step '" << st.name << "' needs " << ws << " bytes of workspace here, "
-                              << "the schedule planned " << s.memory.workspace_bytes);
-  void* workspace = ws > 0 ? ctx.arena + s.memory.workspace_offset : nullptr;
+  void* workspace = step_workspace(st, ws, ctx);
   tuner::GemmOperands ops;
   ops.a = x.data;
   ops.b = w.weight;

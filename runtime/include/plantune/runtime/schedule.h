@@ -5,7 +5,10 @@
 // the tactics were measured in. Built by build_schedule() (schedule_builder.h), stored as JSON
 // (schedule_json.h, docs/schedule-format.md).
 //
-// Steps run in order. A `layer` step executes one fused Layer (layer.h): its primary op plus a
+// Steps run in order. A step whose tactic needs scratch memory has its own workspace buffer in
+// the arena, live during that step only, so the bytes a large workspace needs at one step serve
+// activations at the others.
+// A `layer` step executes one fused Layer (layer.h): its primary op plus a
 // folded batch norm, bias, residual add and activation. A `convert` step copies a tensor into
 // another layout and/or dtype (layouts::transform): the graph input from the user's fp32 NCHW
 // into what the first layer reads, between layers that chose different layouts, and the
@@ -67,15 +70,15 @@ struct ScheduleStep {
   std::optional<StepTactic> tactic;
   bool epilogue_fused = true;
   bool in_place = false;             // output stored over the residual (or the input)
+  std::int64_t workspace_offset = -1;  // this step's workspace in the arena (-1: none needed)
   double estimated_ms = 0;           // tactic time, or a bandwidth estimate for other steps
   std::string note;                  // fallbacks and their reasons
   bool operator==(const ScheduleStep&) const = default;
 };
 
 struct MemorySummary {
-  std::int64_t arena_bytes = 0;        // activations + workspace (+ converted copies)
-  std::int64_t workspace_offset = -1;  // the one workspace region, -1 when no step needs one
-  std::int64_t workspace_bytes = 0;    // the largest need of any step
+  std::int64_t arena_bytes = 0;        // activations + workspaces (+ converted copies)
+  std::int64_t workspace_bytes = 0;    // the largest workspace any step needs
   std::int64_t naive_bytes = 0;        // every storage (views and in-place results share) in its own bytes
   std::int64_t lower_bound_bytes = 0;  // the planner's lower bound for this problem
   std::string algorithm;               // the planner algorithm that placed it
