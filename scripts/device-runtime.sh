@@ -47,7 +47,7 @@ echo "warm main wall time: $(ms_since "$start") ms" | tee -a "$prov"
 grep -E "ready in|tuning|Latency|Throughput|check" "$RES/main_warm.txt" | head
 
 for b in 32 1; do
-  run=("$plantune" run resnet50 --batch "$b" --db "$db" --budget-seconds 30 --streams 1,2,4
+  run=("$plantune" run resnet50 --batch "$b" --db "$db" --layouts nhwc --budget-seconds 30 --streams 1,2,4
        --iterations "$ITERATIONS" --profile --json "$RES/run_b$b.json")
   echo "command (run b$b): ${run[*]}" >>"$prov"
   "${run[@]}" >"$RES/run_b$b.txt" 2>"$OUT/run_b$b.stderr" || status=1
@@ -64,7 +64,7 @@ if [ -f tools/torch_bench.py ]; then
   # The same torchvision weights and input through plantune, against PyTorch's fp32 output.
   tw="$OUT/torchvision"
   if [ -f "$tw/resnet50.weights.index" ]; then
-    cmp=("$plantune" run resnet50 --batch 1 --db "$db" --weights "$tw/resnet50.weights.index"
+    cmp=("$plantune" run resnet50 --batch 1 --db "$db" --layouts nhwc --weights "$tw/resnet50.weights.index"
          --input "$tw/input.f32.bin" --expect "$tw/output_fp32.f32.bin" --iterations 20)
     echo "command (torchvision weights): ${cmp[*]}" >>"$prov"
     "${cmp[@]}" >"$RES/torchvision_weights_check.txt" 2>"$OUT/torchvision_check.stderr" || status=1
