@@ -9,6 +9,7 @@
 #include "plantune/core/device_info.h"
 #include "plantune/runtime/layer.h"
 #include "plantune/tuner/device_environment.h"
+#include "plantune/tuner/gemm_source.h"
 #include "plantune/tuner/gemm_tuner.h"
 #include "plantune/tuner/tactic_db_store.h"
 #include "plantune/tuner/tuner.h"
@@ -64,6 +65,12 @@ runtime::Schedule make_schedule(const Graph& g, const ScheduleJob& job) {
           conv.tune(*cp, r.variants, to, d);
         } else {
           const auto& gp = std::get<tuner::GemmProblem>(r.problem);
+          if (!tuner::gemm_epilogue_supported(gp.activation)) {
+            std::cerr << "[" << i + 1 << "/" << n << "] " << r.layers.front()
+                      << ": not tuned (cuBLASLt has no " << to_string(gp.activation)
+                      << " epilogue)\n";
+            continue;
+          }
           std::vector<tuner::Precision> precisions;
           for (const auto& v : r.variants) precisions.push_back(v.precision);
           tuner::GemmTuneOptions go;
