@@ -27,12 +27,12 @@ namespace plantune::cli {
 
 namespace {
 
+// A schedule file (JSON whose "format" is "plantune-schedule"), as opposed to a network file.
 bool is_schedule_file(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) return false;
   std::ifstream in(path);
-  std::string head(512, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  return head.find("\"plantune-schedule\"") != std::string::npos;
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  return j.is_object() && j.value("format", "") == "plantune-schedule";
 }
 
 nlohmann::json summary_json(const runtime::Summary& s) {
@@ -259,7 +259,7 @@ int cmd_run(const Args& args) {
                       {"estimated_ms", s.steps[i].estimated_ms}});
       total += times[i];
     }
-    std::cout << "\n== per-step GPU time (events between steps, no CUDA graph, median of 20)\n"
+    std::cout << "\n== per-step GPU time (events between steps inside a CUDA graph, median of 20)\n"
               << t.str() << "sum of steps: " << fixed(total, 4) << " ms\n";
     report["profile"] = prof;
   }

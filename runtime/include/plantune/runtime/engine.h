@@ -60,8 +60,8 @@ class Engine {
   // End-to-end timing with CUDA events (see engine_stats.h): every context runs `iterations`
   // times, contexts interleaved round robin from one host thread.
   RunStats benchmark(const BenchmarkOptions& options = {});
-  // Per-step GPU time (median over `repetitions` runs enqueued step by step, events between
-  // steps; no CUDA graph), one entry per schedule step.
+  // Per-step GPU time, one entry per schedule step: the steps with an event after each are
+  // captured as a CUDA graph and replayed `repetitions` times; medians.
   std::vector<double> profile_steps(int repetitions = 20);
 
  private:
