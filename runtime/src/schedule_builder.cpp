@@ -331,7 +331,7 @@ Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptio
   }
   for (std::size_t i = 0; i < s.steps.size(); ++i) {
     auto& st = s.steps[i];
-    if (st.kind != StepKind::layer) continue;
+    if (st.kind != StepKind::layer || !options.in_place) continue;
     std::optional<int> over;
     if (st.residual) over = *st.residual;
     else if ((st.op == OpKind::activation || st.op == OpKind::add || st.op == OpKind::mul) &&

@@ -61,6 +61,7 @@ int cmd_run(const Args& args) {
   p.option("--input", "FILE", "raw little-endian fp32 NCHW input for an extra check against --expect");
   p.option("--expect", "FILE", "raw fp32 output another framework computed for --input");
   p.flag("--no-check", "skip the comparison with the reference executor");
+  p.option("--checks", "N", "compare N runs with the reference (each on a poisoned arena)", "1");
   p.flag("--no-graph", "enqueue the steps each run instead of replaying a CUDA graph");
   p.flag("--profile", "also print each step's GPU time");
   if (!p.parse(args)) return 0;
@@ -133,6 +134,8 @@ int cmd_run(const Args& args) {
   if (auto d = query_device()) report["device"] = d->name;
 
   int status = 0;
+  const int repeats = static_cast<int>(p.get_int("--checks"));
+  if (repeats < 1) throw UsageError("--checks must be >= 1");
   if (p.has("--no-check")) {
     engine.run(0);
   } else {
@@ -146,30 +149,48 @@ int cmd_run(const Args& args) {
       inputs.push_back(std::move(v));
     }
     for (std::size_t i = 0; i < inputs.size(); ++i) engine.set_input(0, static_cast<int>(i), inputs[i]);
-    engine.poison_arena(0);
-    engine.run(0);
     runtime::ReferenceExecutor ref(s.graph, weights);
     const auto expected = ref.run(inputs);
     const double tol = tolerance(s.precision);
     nlohmann::json checks = nlohmann::json::array();
-    for (std::size_t i = 0; i < expected.size(); ++i) {
-      const auto got = engine.output(0, static_cast<int>(i));
-      const auto m = precision::compare(got, expected[i]);
-      const bool ok = m.nonfinite == 0 && m.rel_l2 <= tol;
-      std::cout << "check output " << i << " vs the fp32 reference executor (arena poisoned): "
-                << "relative L2 error " << m.rel_l2 << ", max abs " << m.max_abs
-                << ", max rel " << m.max_rel << ", cosine " << m.cosine << ", SQNR "
-                << fixed(m.sqnr_db, 1) << " dB, non-finite " << m.nonfinite << " -> "
-                << (ok ? "ok" : "FAILED") << " (tolerance " << tol << ")\n";
-      checks.push_back({{"rel_l2", m.rel_l2},
-                        {"max_abs", m.max_abs},
-                        {"max_rel", m.max_rel},
-                        {"cosine", m.cosine},
-                        {"sqnr_db", m.sqnr_db},
-                        {"nonfinite", m.nonfinite},
-                        {"tolerance", tol},
-                        {"ok", ok}});
-      if (!ok) status = 1;
+    std::vector<std::vector<float>> first;
+    for (int rep = 0; rep < repeats; ++rep) {
+      engine.poison_arena(0);
+      engine.run(0);
+      for (std::size_t i = 0; i < expected.size(); ++i) {
+        const auto got = engine.output(0, static_cast<int>(i));
+        const auto m = precision::compare(got, expected[i]);
+        const bool ok = m.nonfinite == 0 && m.rel_l2 <= tol;
+        std::cout << "check output " << i;
+        if (repeats > 1) std::cout << " (run " << rep + 1 << "/" << repeats << ")";
+        std::cout << " vs the fp32 reference executor (arena poisoned): "
+                  << "relative L2 error " << m.rel_l2 << ", max abs " << m.max_abs
+                  << ", max rel " << m.max_rel << ", cosine " << m.cosine << ", SQNR "
+                  << fixed(m.sqnr_db, 1) << " dB, non-finite " << m.nonfinite << " -> "
+                  << (ok ? "ok" : "FAILED") << " (tolerance " << tol << ")";
+        if (rep == 0) {
+          first.push_back(got);
+        } else {
+          const auto d = precision::compare(got, first[i]);
+          std::cout << "; vs run 1: max abs difference " << d.max_abs;
+        }
+        std::cout << "\n";
+        checks.push_back({{"rel_l2", m.rel_l2},
+                          {"max_abs", m.max_abs},
+                          {"max_rel", m.max_rel},
+                          {"cosine", m.cosine},
+                          {"sqnr_db", m.sqnr_db},
+                          {"nonfinite", m.nonfinite},
+                          {"tolerance", tol},
+                          {"ok", ok}});
+        if (!ok) status = 1;
+      }
+    }
+    if (repeats > 1) {
+      const auto again = ref.run(inputs);
+      for (std::size_t i = 0; i < expected.size(); ++i)
+        std::cout << "reference executor run twice: output " << i << " max abs difference "
+                  << precision::compare(again[i], expected[i]).max_abs << "\n";
     }
     report["check"] = checks;
   }

@@ -15,6 +15,7 @@ void add_schedule_options(ArgParser& p) {
            "0");
   p.flag("--no-tune", "never tune: use the database as it is");
   p.flag("--no-fused", "do not look for fused convolution + epilogue tactics");
+  p.flag("--no-in-place", "never store a step's output over one of its inputs");
 }
 
 ScheduleJob schedule_job(const ArgParser& p, const std::string& command) {
@@ -42,6 +43,7 @@ ScheduleJob schedule_job(const ArgParser& p, const std::string& command) {
   o.workspace_limit = p.get_int("--workspace-limit");
   if (o.workspace_limit < 0) throw UsageError("--workspace-limit must be >= 0");
   o.fused_epilogues = !p.has("--no-fused");
+  o.in_place = !p.has("--no-in-place");
   o.command = command;
   return job;
 }

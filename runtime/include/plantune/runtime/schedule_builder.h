@@ -50,6 +50,7 @@ struct ScheduleOptions {
   std::int64_t workspace_limit = kDefaultWorkspaceLimit;  // per step; larger tactics skipped
   FusionOptions fusion;
   bool fused_epilogues = true;  // look for fused (conv + epilogue) problems in the database
+  bool in_place = true;         // store outputs over inputs that die at the step (see step 4)
   double gbps = kDefaultGbps;
   // Called once with every problem the database lacks (may add them to the database, e.g. by
   // tuning on the GPU). Empty: missing problems fall back as described above.
