@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <regex>
 #include <set>
 
 #include "plantune/core/error.h"
@@ -40,7 +41,9 @@ tuner::ConvProblem conv_problem(const Graph& g, const Layer& l, bool fused) {
 
 // The first ok candidate of `key`/`v` whose workspace fits; nullopt when none.
 std::optional<StepTactic> pick(const tuner::TacticDb& db, const std::string& key,
-                               const Variant& v, std::int64_t workspace_limit) {
+                               const Variant& v, std::int64_t workspace_limit,
+                               const std::vector<tuner::Api>& apis,
+                               const std::optional<std::regex>& exclude) {
   const tuner::Entry* e = db.find(key);
   if (e == nullptr) return std::nullopt;
   const tuner::VariantResult* r = e->find(v);
@@ -48,6 +51,9 @@ std::optional<StepTactic> pick(const tuner::TacticDb& db, const std::string& key
   for (const tuner::Candidate& c : r->candidates) {
     if (c.outcome != tuner::Outcome::ok || !c.timing) continue;
     if (c.workspace_bytes > workspace_limit) continue;
+    if (!apis.empty() && std::find(apis.begin(), apis.end(), tuner::api_of(c.tactic)) == apis.end())
+      continue;
+    if (exclude && std::regex_search(tuner::tactic_id(c.tactic), *exclude)) continue;
     return StepTactic{key, tuner::Tactic{v, c.tactic}, c.timing->median_ms, c.workspace_bytes};
   }
   return std::nullopt;
@@ -101,6 +107,14 @@ Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptio
   const FusionResult f = fuse(g, options.fusion);
   const DType run_dtype = tuner::storage_dtype(options.precision);
   const std::size_t labels = options.layouts.size();
+  std::optional<std::regex> exclude;
+  if (!options.exclude.empty()) {
+    try {
+      exclude.emplace(options.exclude);
+    } catch (const std::regex_error& e) {
+      PT_FAIL(invalid_argument, "schedule: bad exclude pattern '" << options.exclude << "': " << e.what());
+    }
+  }
 
   // ---- tune what the database lacks -------------------------------------------------------
   if (options.tune_missing) {
@@ -137,14 +151,14 @@ Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptio
       const std::string fkey = tuner::problem_key(fused), pkey = tuner::problem_key(plain);
       for (std::size_t k = 0; k < labels; ++k) {
         const Variant v{options.layouts[k], options.precision, 0, 0};
-        if (auto t = pick(db, fkey, v, options.workspace_limit)) {
+        if (auto t = pick(db, fkey, v, options.workspace_limit, options.apis, exclude)) {
           c.cost[k] = t->median_ms;
           c.tactic[k] = std::move(t);
           continue;
         }
         const bool needs_epilogue = !l.epilogue.empty();
         if (needs_epilogue && fkey != pkey) {
-          if (auto t = pick(db, pkey, v, options.workspace_limit)) {
+          if (auto t = pick(db, pkey, v, options.workspace_limit, options.apis, exclude)) {
             // The epilogue kernel reads y (and z) and writes y once more.
             const double extra =
                 bytes_ms(out_bytes * (l.epilogue.residual ? 3.0 : 2.0), options.gbps);
@@ -176,7 +190,8 @@ Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptio
       auto p = std::get<tuner::GemmProblem>(tuner::problem_from_op(g, l.primary_op));
       p.activation = l.epilogue.activation;
       const std::string key = tuner::problem_key(p);
-      auto t = pick(db, key, Variant{Layout::nchw, options.precision, 0, 0}, options.workspace_limit);
+      auto t = pick(db, key, Variant{Layout::nchw, options.precision, 0, 0}, options.workspace_limit,
+                    options.apis, exclude);
       for (std::size_t k = 0; k < labels; ++k) {
         c.tactic[k] = t;
         c.cost[k] = t ? t->median_ms : bytes_ms(in_bytes + out_bytes, options.gbps);

@@ -15,6 +15,9 @@ void add_schedule_options(ArgParser& p) {
            "0");
   p.flag("--no-tune", "never tune: use the database as it is");
   p.flag("--no-fused", "do not look for fused convolution + epilogue tactics");
+  p.option("--apis", "LIST", "tactic APIs the schedule may use: cudnn_legacy,cudnn_graph,cublaslt",
+           "cudnn_legacy,cudnn_graph,cublaslt");
+  p.option("--exclude", "REGEX", "pass over tactics whose id matches (e.g. 'graph/eng4(1|8)')");
   p.flag("--no-in-place", "never store a step's output over one of its inputs");
 }
 
@@ -44,6 +47,17 @@ ScheduleJob schedule_job(const ArgParser& p, const std::string& command) {
   if (o.workspace_limit < 0) throw UsageError("--workspace-limit must be >= 0");
   o.fused_epilogues = !p.has("--no-fused");
   o.in_place = !p.has("--no-in-place");
+  if (p.has("--exclude")) o.exclude = p.get("--exclude");
+  {
+    std::stringstream as(p.get("--apis"));
+    std::string a;
+    while (std::getline(as, a, ',')) {
+      if (a.empty()) continue;
+      auto api = tuner::api_from_string(a);
+      if (!api) throw UsageError("--apis: '" + a + "' is not one of cudnn_legacy, cudnn_graph, cublaslt");
+      o.apis.push_back(*api);
+    }
+  }
   o.command = command;
   return job;
 }

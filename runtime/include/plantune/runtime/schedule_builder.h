@@ -50,6 +50,10 @@ struct ScheduleOptions {
   std::int64_t workspace_limit = kDefaultWorkspaceLimit;  // per step; larger tactics skipped
   FusionOptions fusion;
   bool fused_epilogues = true;  // look for fused (conv + epilogue) problems in the database
+  // Tactic APIs the schedule may use (empty: all); others in the database are passed over.
+  std::vector<tuner::Api> apis;
+  // Tactics whose tactic_id matches this ECMAScript regex are passed over (empty: none).
+  std::string exclude;
   bool in_place = true;         // store outputs over inputs that die at the step (see step 4)
   double gbps = kDefaultGbps;
   // Called once with every problem the database lacks (may add them to the database, e.g. by
