@@ -47,7 +47,7 @@ echo "warm main wall time: $(ms_since "$start") ms" | tee -a "$prov"
 grep -E "ready in|tuning|Latency|Throughput|check" "$RES/main_warm.txt" | head
 
 for b in 32 1; do
-  run=("$plantune" run resnet50 --batch "$b" --db "$db" --layouts nhwc --budget-seconds 30 --streams 1,2,4
+  run=("$plantune" run resnet50 --batch "$b" --db "$db" --layouts nhwc --budget-seconds 30 --checks 6 --streams 1,2,4
        --iterations "$ITERATIONS" --profile --json "$RES/run_b$b.json")
   echo "command (run b$b): ${run[*]}" >>"$prov"
   "${run[@]}" >"$RES/run_b$b.txt" 2>"$OUT/run_b$b.stderr" || status=1

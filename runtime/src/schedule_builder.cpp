@@ -43,7 +43,8 @@ tuner::ConvProblem conv_problem(const Graph& g, const Layer& l, bool fused) {
 std::optional<StepTactic> pick(const tuner::TacticDb& db, const std::string& key,
                                const Variant& v, std::int64_t workspace_limit,
                                const std::vector<tuner::Api>& apis,
-                               const std::optional<std::regex>& exclude) {
+                               const std::optional<std::regex>& exclude,
+                               const std::set<std::int64_t>& avoid_engines) {
   const tuner::Entry* e = db.find(key);
   if (e == nullptr) return std::nullopt;
   const tuner::VariantResult* r = e->find(v);
@@ -54,6 +55,9 @@ std::optional<StepTactic> pick(const tuner::TacticDb& db, const std::string& key
     if (!apis.empty() && std::find(apis.begin(), apis.end(), tuner::api_of(c.tactic)) == apis.end())
       continue;
     if (exclude && std::regex_search(tuner::tactic_id(c.tactic), *exclude)) continue;
+    if (const auto* g = std::get_if<tuner::GraphEngineTactic>(&c.tactic);
+        g != nullptr && avoid_engines.count(g->engine_id))
+      continue;
     return StepTactic{key, tuner::Tactic{v, c.tactic}, c.timing->median_ms, c.workspace_bytes};
   }
   return std::nullopt;
@@ -107,6 +111,16 @@ Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptio
   const FusionResult f = fuse(g, options.fusion);
   const DType run_dtype = tuner::storage_dtype(options.precision);
   const std::size_t labels = options.layouts.size();
+  // Graph-API engines the database records as runtime-compiled (Note [runtime-compiled engines
+  // under CUDA-graph replay] in schedule_builder.h).
+  std::set<std::int64_t> avoid;
+  if (options.avoid_runtime_compiled)
+    for (const tuner::Entry* e : db.sorted_entries())
+      for (const auto& v : e->variants)
+        for (const auto& c : v.candidates)
+          if (const auto* g = std::get_if<tuner::GraphEngineTactic>(&c.tactic))
+            for (const auto& n : g->behavior_notes)
+              if (n == "CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION") avoid.insert(g->engine_id);
   std::optional<std::regex> exclude;
   if (!options.exclude.empty()) {
     try {
@@ -151,14 +165,14 @@ Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptio
       const std::string fkey = tuner::problem_key(fused), pkey = tuner::problem_key(plain);
       for (std::size_t k = 0; k < labels; ++k) {
         const Variant v{options.layouts[k], options.precision, 0, 0};
-        if (auto t = pick(db, fkey, v, options.workspace_limit, options.apis, exclude)) {
+        if (auto t = pick(db, fkey, v, options.workspace_limit, options.apis, exclude, avoid)) {
           c.cost[k] = t->median_ms;
           c.tactic[k] = std::move(t);
           continue;
         }
         const bool needs_epilogue = !l.epilogue.empty();
         if (needs_epilogue && fkey != pkey) {
-          if (auto t = pick(db, pkey, v, options.workspace_limit, options.apis, exclude)) {
+          if (auto t = pick(db, pkey, v, options.workspace_limit, options.apis, exclude, avoid)) {
             // The epilogue kernel reads y (and z) and writes y once more.
             const double extra =
                 bytes_ms(out_bytes * (l.epilogue.residual ? 3.0 : 2.0), options.gbps);
@@ -191,7 +205,7 @@ Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptio
       p.activation = l.epilogue.activation;
       const std::string key = tuner::problem_key(p);
       auto t = pick(db, key, Variant{Layout::nchw, options.precision, 0, 0}, options.workspace_limit,
-                    options.apis, exclude);
+                    options.apis, exclude, avoid);
       for (std::size_t k = 0; k < labels; ++k) {
         c.tactic[k] = t;
         c.cost[k] = t ? t->median_ms : bytes_ms(in_bytes + out_bytes, options.gbps);

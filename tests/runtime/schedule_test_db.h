@@ -46,11 +46,16 @@ inline void add_problem(tuner::TacticDb& db, const tuner::Problem& p,
 }
 
 // Every problem of `g` (fused keys) with the made-up times.
+// The convolutions' second candidate (legacy implicit_precomp_gemm with Tensor Cores) runs on a
+// GPU; with_gemms = false leaves the GEMMs out, so an engine asks cuBLASLt's heuristic.
 inline tuner::TacticDb made_up_db(const Graph& g, const ScheduleOptions& o, double nchw_ms,
-                                  double nhwc_ms, std::int64_t workspace = 1 << 20) {
+                                  double nhwc_ms, std::int64_t workspace = 1 << 20,
+                                  bool with_gemms = true) {
   tuner::TacticDb db;
-  for (const TuneRequest& r : schedule_problems(g, o))
+  for (const TuneRequest& r : schedule_problems(g, o)) {
+    if (!with_gemms && std::holds_alternative<tuner::GemmProblem>(r.problem)) continue;
     add_problem(db, r.problem, r.variants, nchw_ms, nhwc_ms, workspace);
+  }
   return db;
 }
 

@@ -18,6 +18,8 @@ void add_schedule_options(ArgParser& p) {
   p.option("--apis", "LIST", "tactic APIs the schedule may use: cudnn_legacy,cudnn_graph,cublaslt",
            "cudnn_legacy,cudnn_graph,cublaslt");
   p.option("--exclude", "REGEX", "pass over tactics whose id matches (e.g. 'graph/eng4(1|8)')");
+  p.flag("--allow-runtime-compiled",
+         "also use graph-API engines that compile at run time (see docs/schedule-format.md)");
   p.flag("--no-in-place", "never store a step's output over one of its inputs");
 }
 
@@ -47,6 +49,7 @@ ScheduleJob schedule_job(const ArgParser& p, const std::string& command) {
   if (o.workspace_limit < 0) throw UsageError("--workspace-limit must be >= 0");
   o.fused_epilogues = !p.has("--no-fused");
   o.in_place = !p.has("--no-in-place");
+  o.avoid_runtime_compiled = !p.has("--allow-runtime-compiled");
   if (p.has("--exclude")) o.exclude = p.get("--exclude");
   {
     std::stringstream as(p.get("--apis"));

@@ -52,6 +52,14 @@ struct ScheduleOptions {
   bool fused_epilogues = true;  // look for fused (conv + epilogue) problems in the database
   // Tactic APIs the schedule may use (empty: all); others in the database are passed over.
   std::vector<tuner::Api> apis;
+  // Note [runtime-compiled engines under CUDA-graph replay]: on the H100 (cuDNN 9.14) a
+  // ResNet-50 schedule whose residual convolutions ran on a runtime-compiled graph-API engine
+  // (eng4, CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION) gave run-to-run different outputs when the
+  // engine replayed its stream-captured CUDA graph (up to 2% relative error), while enqueueing
+  // the same steps eagerly was exact every time; passing over that engine made replays exact
+  // (results/runtime/README.md). So by default the schedule passes over graph-API engines that
+  // the database records as runtime-compiled (any candidate of that engine id with the note).
+  bool avoid_runtime_compiled = true;
   // Tactics whose tactic_id matches this ECMAScript regex are passed over (empty: none).
   std::string exclude;
   bool in_place = true;         // store outputs over inputs that die at the step (see step 4)
