@@ -81,7 +81,9 @@ void Schedule::validate() const {
         std::max(last[static_cast<std::size_t>(st.output)], step);
     if (st.kind == StepKind::layer && is_view(st.op)) shared.emplace_back(st.output, st.inputs.at(0));
     else if (st.in_place) shared.emplace_back(st.output, st.residual ? *st.residual : st.inputs.at(0));
-    if (st.kind == StepKind::layer && (st.op == OpKind::conv2d || st.op == OpKind::fully_connected))
+    // Convolutions need a stored tactic; a fully connected layer without one runs cuBLASLt's
+    // heuristic choice (the builder notes it).
+    if (st.kind == StepKind::layer && st.op == OpKind::conv2d)
       PT_REQUIRE(st.tactic.has_value(), invalid_argument,
                  "schedule step '" << st.name << "' (" << to_string(st.op) << ") has no tactic");
     if (st.tactic && st.tactic->workspace_bytes > 0) {

@@ -64,7 +64,8 @@ struct ScheduleStep {
   bool bias = false;                 // a per-channel bias (own, or a folded batch norm's)
   std::optional<std::string> folded_bn;  // the batch_norm op folded into the weights
   Activation activation = Activation::none;
-  // conv2d / fully_connected: the tactic; for a conv whose fused problem was not in the
+  // conv2d / fully_connected: the tactic (a fully connected layer may have none: cuBLASLt's
+  // heuristic choice then runs); for a conv whose fused problem was not in the
   // database, the plain convolution's tactic and epilogue_fused = false (a separate
   // bias/residual/activation kernel runs after it; `note` says why).
   std::optional<StepTactic> tactic;
