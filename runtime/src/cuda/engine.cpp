@@ -274,13 +274,18 @@ std::vector<double> Engine::profile_steps(int repetitions) {
   for (std::size_t i = 0; i <= n; ++i) ev.emplace_back(cudaEventDefault);
   // The steps with an event after each, captured as one CUDA graph: each step is timed as it
   // runs inside the engine's graph, without the host time some library calls spend per launch.
+  // Inside a capture a plain cudaEventRecord only orders streams; cudaEventRecordExternal makes
+  // it an event record node that the host can time.
+  auto record = [&](Event& e) {
+    PT_CUDA_CHECK(cudaEventRecordWithFlags(e.get(), c.stream.get(), cudaEventRecordExternal));
+  };
   CudaGraph g;
   g.begin_capture(c.stream.get());
   try {
-    ev[0].record(c.stream.get());
+    record(ev[0]);
     for (std::size_t i = 0; i < n; ++i) {
       c.steps[i](c.stream.get());
-      ev[i + 1].record(c.stream.get());
+      record(ev[i + 1]);
     }
   } catch (...) {
     cudaGraph_t discard = nullptr;
