@@ -32,9 +32,12 @@ inline void add_problem(tuner::TacticDb& db, const tuner::Problem& p,
       r.candidates.push_back(made_up_candidate(
           tuner::LegacyConvTactic{tuner::LegacyAlgo::gemm, tuner::MathType::tensor_op},
           0.5 * (v.layout == Layout::nhwc ? nhwc_ms : nchw_ms), std::int64_t{1} << 40));
+      // fp32 runs FMA math (Tensor Core math would round through TF32, as the tuner's fp32
+      // validation would refuse); the other precisions run on Tensor Cores.
       r.candidates.push_back(made_up_candidate(
           tuner::LegacyConvTactic{tuner::LegacyAlgo::implicit_precomp_gemm,
-                                  tuner::MathType::tensor_op},
+                                  v.precision == tuner::Precision::fp32 ? tuner::MathType::fma
+                                                                        : tuner::MathType::tensor_op},
           v.layout == Layout::nhwc ? nhwc_ms : nchw_ms, workspace));
     } else {
       tuner::CublasLtTactic t;
