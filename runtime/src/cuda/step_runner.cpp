@@ -81,7 +81,8 @@ StepFn conv_step(const Schedule& s, const ScheduleStep& st, const DeviceStepWeig
                               << " does not run here (" << tuner::to_string(prepared.outcome)
                               << (prepared.detail.empty() ? "" : ": " + prepared.detail) << ")");
   prepared.runner->prepare();
-  void* workspace = step_workspace(st, prepared.runner->workspace_bytes(), ctx);
+  const std::int64_t prepared_ws = prepared.runner->workspace_bytes();
+  void* workspace = step_workspace(st, prepared_ws, ctx);
   const bool fused = st.epilogue_fused;
   tuner::ConvOperands ops;
   ops.x = ctx.arena + s.tensors.at(static_cast<std::size_t>(st.inputs.at(0))).offset;
@@ -102,7 +103,18 @@ StepFn conv_step(const Schedule& s, const ScheduleStep& st, const DeviceStepWeig
   const void* bias = st.bias ? w.bias : nullptr;
   const Activation act = st.activation;
   const bool epilogue = !fused && (bias || z || act != Activation::none);
-  return [runner, ops, workspace, epilogue, y, z, bias, act](cudaStream_t stream) {
+  // Note [graph-API workspaces under replay]: a step's workspace shares its bytes with other
+  // steps' tensors. Graph-API engines replayed from a CUDA graph gave run-to-run different
+  // outputs on the H100 when their workspace held other data (eager enqueues did not); zeroing
+  // it before each execution makes replays match the reference. It is a few hundred bytes for
+  // most engines.
+  const std::int64_t ws_bytes =
+      api_of(t.tactic.config) == tuner::Api::cudnn_graph && workspace != nullptr
+          ? prepared_ws
+          : 0;
+  return [runner, ops, workspace, ws_bytes, epilogue, y, z, bias, act](cudaStream_t stream) {
+    if (ws_bytes > 0)
+      PT_CUDA_CHECK(cudaMemsetAsync(workspace, 0, static_cast<std::size_t>(ws_bytes), stream));
     runner->enqueue(ops, workspace, stream);
     if (epilogue)
       kernels::bias_residual_activation(y, bias, z ? &*z : nullptr, act, stream);
