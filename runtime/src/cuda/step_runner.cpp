@@ -103,11 +103,10 @@ StepFn conv_step(const Schedule& s, const ScheduleStep& st, const DeviceStepWeig
   const void* bias = st.bias ? w.bias : nullptr;
   const Activation act = st.activation;
   const bool epilogue = !fused && (bias || z || act != Activation::none);
-  // Note [graph-API workspaces under replay]: a step's workspace shares its bytes with other
-  // steps' tensors. Graph-API engines replayed from a CUDA graph gave run-to-run different
-  // outputs on the H100 when their workspace held other data (eager enqueues did not); zeroing
-  // it before each execution makes replays match the reference. It is a few hundred bytes for
-  // most engines.
+  // Graph-API steps start from a zeroed workspace (a few hundred bytes for most engines; each
+  // step's workspace shares its bytes with other steps' tensors). This alone did not remove the
+  // run-to-run differences seen under CUDA-graph replay (Note [runtime-compiled engines under
+  // CUDA-graph replay] in schedule_builder.h); the replays verified exact on the H100 ran with it.
   const std::int64_t ws_bytes =
       api_of(t.tactic.config) == tuner::Api::cudnn_graph && workspace != nullptr
           ? prepared_ws
