@@ -7,6 +7,18 @@
 #include "plantune/core/error.h"
 
 namespace plantune::tuner {
+
+Validation make_validation(std::string reference, double max_rel_error, double tolerance,
+                           bool output_finite, bool redzones_intact) {
+  Validation v;
+  v.reference = std::move(reference);
+  v.max_rel_error = std::isfinite(max_rel_error) ? std::min(max_rel_error, 1e30) : 1e30;
+  v.tolerance = tolerance;
+  v.output_finite = output_finite;
+  v.redzones_intact = redzones_intact;
+  return v;
+}
+
 namespace {
 
 constexpr std::array<std::string_view, 6> kOutcomeNames = {

@@ -381,15 +381,9 @@ Validation check_gemm_output(const GemmWorkload& workload, const GemmReference& 
   float max_err = 0.0f;
   std::memcpy(&max_err, &host.max_err_bits, sizeof max_err);
 
-  Validation v;
-  v.reference = kGemmReferenceName;
-  // Finite for the database: a relative error above 1e30 is reported as 1e30.
-  v.max_rel_error = std::isfinite(max_err) ? std::min(static_cast<double>(max_err), 1e30) : 1e30;
-  v.tolerance = tolerance;
-  v.output_finite = host.nonfinite == 0;
-  v.redzones_intact =
-      workload.output_guards_intact(stream) && workload.workspace_guards_intact(stream);
-  return v;
+  return make_validation(kGemmReferenceName, max_err, tolerance, host.nonfinite == 0,
+                         workload.output_guards_intact(stream) &&
+                             workload.workspace_guards_intact(stream));
 }
 
 }  // namespace plantune::tuner

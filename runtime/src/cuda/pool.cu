@@ -19,6 +19,7 @@
 #include "plantune/core/error.h"
 #include "plantune/precision/convert.cuh"
 #include "plantune/runtime/kernels.h"
+#include "output_position.cuh"
 
 namespace plantune::runtime::kernels {
 
@@ -47,23 +48,7 @@ __global__ void __launch_bounds__(kThreads) pool_kernel(PoolArgs a) {
   const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
   for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        i < a.work; i += step) {
-    std::int64_t n, c, oh, ow;
-    if constexpr (kNhwc) {
-      const std::int64_t cv = a.c / V;
-      c = (i % cv) * V;
-      std::int64_t r = i / cv;
-      ow = r % a.wo;
-      r /= a.wo;
-      oh = r % a.ho;
-      n = r / a.ho;
-    } else {
-      ow = i % a.wo;
-      std::int64_t r = i / a.wo;
-      oh = r % a.ho;
-      r /= a.ho;
-      c = r % a.c;
-      n = r / a.c;
-    }
+    const auto [n, c, oh, ow] = output_position<V, kNhwc>(i, a.c, a.ho, a.wo);
     const std::int64_t hs = oh * a.sh - a.ph, ws = ow * a.sw - a.pw;
     std::int64_t he, we;
     float divisor = 1.0f;

@@ -18,6 +18,7 @@
 #include "plantune/core/error.h"
 #include "plantune/precision/convert.cuh"
 #include "plantune/runtime/kernels.h"
+#include "output_position.cuh"
 
 namespace plantune::runtime::kernels {
 
@@ -53,23 +54,7 @@ __global__ void __launch_bounds__(kThreads) upsample_kernel(UpArgs a) {
   const std::int64_t step = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
   for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
        i < a.work; i += step) {
-    std::int64_t n, c, oh, ow;
-    if constexpr (kNhwc) {
-      const std::int64_t cv = a.c / V;
-      c = (i % cv) * V;
-      std::int64_t r = i / cv;
-      ow = r % a.wo;
-      r /= a.wo;
-      oh = r % a.ho;
-      n = r / a.ho;
-    } else {
-      ow = i % a.wo;
-      std::int64_t r = i / a.wo;
-      oh = r % a.ho;
-      r /= a.ho;
-      c = r % a.c;
-      n = r / a.c;
-    }
+    const auto [n, c, oh, ow] = output_position<V, kNhwc>(i, a.c, a.ho, a.wo);
     // Element (hh, ww) of image n at channel c (and the V - 1 channels after it).
     auto load = [&](std::int64_t hh, std::int64_t ww, float (&out)[V]) {
       T v[V];

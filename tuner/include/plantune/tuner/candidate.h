@@ -53,6 +53,11 @@ struct Validation {
   bool operator==(const Validation&) const = default;
 };
 
+// The Validation of a comparison: `max_rel_error` as measured, stored finite (NaN, inf and
+// anything above 1e30 become 1e30, so the database can hold it).
+Validation make_validation(std::string reference, double max_rel_error, double tolerance,
+                           bool output_finite, bool redzones_intact);
+
 struct Candidate {
   TacticConfig tactic;
   Outcome outcome = Outcome::not_supported;
