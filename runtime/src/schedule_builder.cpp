@@ -78,8 +78,11 @@ struct LayerChoice {
 
 }  // namespace
 
-std::vector<TuneRequest> schedule_problems(const Graph& g, const ScheduleOptions& options) {
-  const FusionResult f = fuse(g, options.fusion);
+namespace {
+
+// The problems of `f`'s layers (see schedule_problems()).
+std::vector<TuneRequest> problems_of(const Graph& g, const FusionResult& f,
+                                     const ScheduleOptions& options) {
   std::vector<TuneRequest> out;
   std::map<std::string, std::size_t> index;
   auto want = [&](const tuner::Problem& p, std::vector<Variant> variants, const std::string& layer) {
@@ -101,6 +104,12 @@ std::vector<TuneRequest> schedule_problems(const Graph& g, const ScheduleOptions
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<TuneRequest> schedule_problems(const Graph& g, const ScheduleOptions& options) {
+  return problems_of(g, fuse(g, options.fusion), options);
 }
 
 Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptions& options) {
@@ -133,7 +142,7 @@ Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptio
   // ---- tune what the database lacks -------------------------------------------------------
   if (options.tune_missing) {
     std::vector<TuneRequest> missing;
-    for (TuneRequest& r : schedule_problems(g, options)) {
+    for (TuneRequest& r : problems_of(g, f, options)) {
       std::vector<Variant> lacking;
       for (const Variant& v : r.variants)
         if (!has_variant(db, r.key, v)) lacking.push_back(v);
