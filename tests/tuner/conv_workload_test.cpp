@@ -77,7 +77,94 @@ TEST(ConvWorkload, ExecProblemRejectsPaddingThatCannotWork) {
   EXPECT_THROW(exec_problem(grouped, Variant{Layout::nhwc, Precision::fp16, 16, 0}), Error);
   const ConvProblem p = conv(1, 12, 8, 12, 3, 1, 1);
   EXPECT_THROW(exec_problem(p, Variant{Layout::nhwc, Precision::fp16, 8, 0}), Error);
-  EXPECT_THROW(exec_problem(p, Variant{Layout::nhwc, Precision::int8, 0, 0}), Error);
+}
+
+// The Error exec_problem throws for `v` of `p`; fails the test when it does not throw.
+Error exec_error(const ConvProblem& p, const Variant& v) {
+  try {
+    exec_problem(p, v);
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "exec_problem accepted " << problem_key(p) << " as " << to_string(v);
+  return Error(ErrorCode::internal, "no error");
+}
+
+bool mentions(const Error& e, const std::string& what) {
+  return std::string(e.what()).find(what) != std::string::npos;
+}
+
+TEST(ConvWorkload, Int8ExecutesInt8InputsIntoFp32WithInt32Accumulation) {
+  const ConvProblem p = conv(2, 64, 14, 64, 3, 1, 1);
+  const ConvProblem e = exec_problem(p, Variant{Layout::nhwc, Precision::int8, 0, 0});
+  EXPECT_EQ(e.x_dtype, DType::int8);
+  EXPECT_EQ(e.w_dtype, DType::int8);
+  EXPECT_EQ(e.y_dtype, DType::fp32);
+  EXPECT_EQ(e.compute, DType::int32);
+  EXPECT_EQ(e.c, 64);
+  EXPECT_EQ(e.k, 64);
+  // C = 12 and K = 20 are multiples of 4 (not of 8): enough for int8.
+  EXPECT_NO_THROW(exec_problem(conv(1, 12, 8, 20, 3, 1, 1), Variant{Layout::nhwc, Precision::int8, 0, 0}));
+  // Grouped: C per group (16 / 4 = 4) counts.
+  EXPECT_NO_THROW(exec_problem(conv(1, 16, 8, 16, 3, 1, 1, 4), Variant{Layout::nhwc, Precision::int8, 0, 0}));
+  EXPECT_EQ(conv_output_scale(Precision::int8), (1.0f / 127.0f) * (1.0f / 127.0f));
+  for (Precision pr : {Precision::fp32, Precision::tf32, Precision::fp16, Precision::bf16}) {
+    EXPECT_EQ(conv_output_scale(pr), 1.0f) << to_string(pr);
+  }
+}
+
+TEST(ConvWorkload, Int8RunsInNhwcOnly) {
+  const ConvProblem p = conv(2, 64, 14, 64, 3, 1, 1);
+  const Error e = exec_error(p, Variant{Layout::nchw, Precision::int8, 0, 0});
+  EXPECT_EQ(e.code(), ErrorCode::not_supported);
+  EXPECT_TRUE(mentions(e, problem_key(p))) << e.what();
+  EXPECT_TRUE(mentions(e, "NHWC")) << e.what();
+  EXPECT_TRUE(mentions(e, "nhwc/int8")) << e.what();
+}
+
+TEST(ConvWorkload, Int8NeedsChannelsInMultiplesOfFourAndNamesThePadding) {
+  const ConvProblem first = conv(2, 3, 32, 64, 7, 3, 2);  // an RGB input layer
+  const Error c3 = exec_error(first, Variant{Layout::nhwc, Precision::int8, 0, 0});
+  EXPECT_EQ(c3.code(), ErrorCode::not_supported);
+  EXPECT_TRUE(mentions(c3, problem_key(first))) << c3.what();
+  EXPECT_TRUE(mentions(c3, "multiples of 4")) << c3.what();
+  EXPECT_TRUE(mentions(c3, "nhwc/int8/pad_c4_k0")) << c3.what();
+  EXPECT_TRUE(mentions(c3, "nhwc/int8/pad_c8_k0")) << c3.what();
+  // Padded, it runs: the executed C is what counts.
+  for (std::int64_t pc : {4, 8}) {
+    const ConvProblem e = exec_problem(first, Variant{Layout::nhwc, Precision::int8, pc, 0});
+    EXPECT_EQ(e.c, pc);
+    EXPECT_EQ(e.x_dtype, DType::int8);
+    EXPECT_EQ(e.y_dtype, DType::fp32);
+  }
+  // Padding that still leaves C unaligned is refused the same way.
+  EXPECT_EQ(exec_error(first, Variant{Layout::nhwc, Precision::int8, 6, 0}).code(),
+            ErrorCode::not_supported);
+  // K alone unaligned: the suggestion pads K only.
+  const ConvProblem k10 = conv(1, 64, 8, 10, 1, 0, 1);
+  const Error k = exec_error(k10, Variant{Layout::nhwc, Precision::int8, 0, 0});
+  EXPECT_EQ(k.code(), ErrorCode::not_supported);
+  EXPECT_TRUE(mentions(k, "nhwc/int8/pad_c0_k12")) << k.what();
+  EXPECT_TRUE(mentions(k, "nhwc/int8/pad_c0_k16")) << k.what();
+  // Grouped with 3 channels per group: no padding exists for it, and the message says so.
+  const ConvProblem grouped = conv(1, 12, 8, 12, 3, 1, 1, 4);
+  const Error g = exec_error(grouped, Variant{Layout::nhwc, Precision::int8, 0, 0});
+  EXPECT_EQ(g.code(), ErrorCode::not_supported);
+  EXPECT_TRUE(mentions(g, "groups = 1")) << g.what();
+}
+
+TEST(ConvWorkload, Int8HasNoFusedEpilogue) {
+  ConvProblem p = conv(2, 64, 14, 64, 3, 1, 1);
+  for (const ConvEpilogue& epi : {ConvEpilogue{true, false, Activation::none},
+                                  ConvEpilogue{false, true, Activation::none},
+                                  ConvEpilogue{false, false, Activation::relu}}) {
+    p.epilogue = epi;
+    const Error e = exec_error(p, Variant{Layout::nhwc, Precision::int8, 0, 0});
+    EXPECT_EQ(e.code(), ErrorCode::not_supported) << problem_key(p);
+    EXPECT_TRUE(mentions(e, "epilogue")) << e.what();
+    // The float precisions keep it.
+    EXPECT_EQ(exec_problem(p, Variant{Layout::nhwc, Precision::fp16, 0, 0}).epilogue, epi);
+  }
 }
 
 TEST(ConvWorkload, ExecProblemKeepsTheEpilogue) {
@@ -279,6 +366,58 @@ TEST(ConvWorkload, PaddedChannelsAreZeroAndThePadCopyRebuildsThem) {
   wl.enqueue_pad_input(0, s.get());
   s.synchronize();
   check();
+}
+
+TEST(ConvWorkload, Int8StoresQuantizedCodesAndTheReferenceHoldsTheirValues) {
+  NEED_GPU();
+  Stream s;
+  // C 3 -> 8: padded, as an int8 first layer must be.
+  const ConvProblem p = conv(2, 3, 9, 16, 3, 1, 2);
+  ConvWorkload q(p, Variant{Layout::nhwc, Precision::int8, 8, 0}, seeded(31), s.get());
+  ConvWorkload f(p, Variant{Layout::nhwc, Precision::fp32, 0, 0}, seeded(31), s.get());
+  EXPECT_EQ(q.storage(), DType::int8);
+  EXPECT_EQ(q.exec().y_dtype, DType::fp32);
+  EXPECT_EQ(q.output_scale(), conv_output_scale(Precision::int8));
+  EXPECT_EQ(q.operands(0).alpha, q.output_scale());
+  EXPECT_EQ(f.operands(0).alpha, 1.0f);
+  const std::int64_t P = p.out_h(), Q = p.out_w();
+  EXPECT_EQ(q.x_bytes(), p.n * 8 * p.h * p.w);         // 1 byte per element
+  EXPECT_EQ(q.w_bytes(), p.k * 8 * p.r * p.s);
+  EXPECT_EQ(q.y_bytes(), p.n * p.k * P * Q * 4);        // y is fp32
+  const auto x = download<std::int8_t>(q.operands(0).x, q.x_bytes());
+  const auto xr = download_f(q.x_ref(), static_cast<std::size_t>(p.n * p.c * p.h * p.w));
+  const auto xf = download_f(f.x_ref(), xr.size());
+  std::set<int> codes;
+  for (std::int64_t n = 0; n < p.n; ++n)
+    for (std::int64_t c = 0; c < 8; ++c)
+      for (std::int64_t h = 0; h < p.h; ++h)
+        for (std::int64_t w = 0; w < p.w; ++w) {
+          const int code = x[nhwc(n, c, h, w, 8, p.h, p.w)];
+          if (c >= p.c) {
+            ASSERT_EQ(code, 0) << "padding channel " << c;
+            continue;
+          }
+          const std::size_t i = nchw(n, c, h, w, p.c, p.h, p.w);
+          ASSERT_GE(code, -127);
+          ASSERT_LE(code, 127);
+          ASSERT_EQ(xr[i], static_cast<float>(code) / 127.0f) << "the reference is q / 127";
+          // The same logical value as the fp32 variant's, up to quantization: q = rn(127 u).
+          ASSERT_EQ(code, static_cast<int>(std::nearbyint(xf[i] * 127.0f))) << i;
+          codes.insert(code);
+        }
+  EXPECT_GT(codes.size(), 100u) << "fresh random data over the whole int8 range";
+  // The pad copy rebuilds the padded int8 x from the unpadded one (1-byte elements).
+  ASSERT_EQ(cudaMemset(const_cast<void*>(q.operands(0).x), 0x7B, q.x_bytes()), cudaSuccess);
+  q.enqueue_pad_input(0, s.get());
+  s.synchronize();
+  EXPECT_EQ(download<std::int8_t>(q.operands(0).x, q.x_bytes()), x);
+  // Poisoning the fp32 y makes every output NaN; the guards sit around y's fp32 bytes.
+  q.poison_output(s.get());
+  s.synchronize();
+  for (float v : download<float>(q.operands(0).y, q.y_bytes())) ASSERT_TRUE(std::isnan(v));
+  EXPECT_TRUE(q.output_guards_intact(s.get()));
+  plantune::tuner::testing::enqueue_stray_write(q.operands(0).y, q.y_bytes(), s.get());
+  EXPECT_FALSE(q.output_guards_intact(s.get()));
 }
 
 TEST(ConvWorkload, SlotsSpanMoreThanTwiceTheL2AndHoldTheSameData) {

@@ -40,6 +40,8 @@ TEST(Reference, DefaultTolerancesPerPrecision) {
   EXPECT_EQ(default_tolerance(Precision::tf32), 2e-3);
   EXPECT_EQ(default_tolerance(Precision::fp16), 1e-2);
   EXPECT_EQ(default_tolerance(Precision::bf16), 1e-2);
+  // int8 sums are exact: tighter than fp32 (Note [validation tolerances]).
+  EXPECT_EQ(default_tolerance(Precision::int8), 1e-5);
 }
 
 TEST(Reference, MatchesTheCpuReferenceOnEveryTestShape) {

@@ -47,6 +47,49 @@ TEST(Tuner, VariantsCoverLayoutsPrecisionsAndChannelPadding) {
   EXPECT_EQ(conv_variants(conv(1, 16, 8, 24, 3, 1, 1), layouts, precisions).size(), 4u);
 }
 
+TEST(Tuner, Int8VariantsAreNhwcAndPaddedToRun) {
+  const Layout layouts[] = {Layout::nchw, Layout::nhwc};
+  const Precision precisions[] = {Precision::fp16, Precision::int8};
+  // C = 3: int8 runs only padded (C 3 -> 8), in NHWC; there is no unpadded int8 variant.
+  const ConvProblem first = conv(1, 3, 32, 64, 7, 3, 2);
+  const std::vector<Variant> expect = {{Layout::nchw, Precision::fp16, 0, 0},
+                                       {Layout::nchw, Precision::fp16, 8, 0},
+                                       {Layout::nhwc, Precision::fp16, 0, 0},
+                                       {Layout::nhwc, Precision::fp16, 8, 0},
+                                       {Layout::nhwc, Precision::int8, 8, 0}};
+  EXPECT_EQ(conv_variants(first, layouts, precisions), expect);
+  // Without padding the int8 variant of that problem would be not_supported: none is listed.
+  const std::vector<Variant> unpadded = {{Layout::nchw, Precision::fp16, 0, 0},
+                                         {Layout::nhwc, Precision::fp16, 0, 0}};
+  EXPECT_EQ(conv_variants(first, layouts, precisions, false), unpadded);
+  const Precision int8_only[] = {Precision::int8};
+  auto int8_variants = [&](const ConvProblem& p, bool pad = true) {
+    return conv_variants(p, layouts, int8_only, pad);
+  };
+  // Multiples of 4 (12, 20) need no padding for int8; K alone unaligned pads K only.
+  EXPECT_EQ(int8_variants(conv(1, 12, 8, 20, 3, 1, 1)),
+            (std::vector<Variant>{{Layout::nhwc, Precision::int8, 0, 0}}));
+  EXPECT_EQ(int8_variants(conv(1, 64, 8, 10, 1, 0, 1)),
+            (std::vector<Variant>{{Layout::nhwc, Precision::int8, 0, 16}}));
+  // Grouped: 4 channels per group run unpadded; 3 per group cannot be padded, so none.
+  EXPECT_EQ(int8_variants(conv(1, 16, 8, 16, 3, 1, 1, 4)),
+            (std::vector<Variant>{{Layout::nhwc, Precision::int8, 0, 0}}));
+  EXPECT_TRUE(int8_variants(conv(1, 12, 8, 12, 3, 1, 1, 4)).empty());
+  // NCHW alone: no int8 variant.
+  const Layout nchw_only[] = {Layout::nchw};
+  EXPECT_TRUE(conv_variants(conv(1, 64, 8, 64, 3, 1, 1), nchw_only, int8_only).empty());
+  // A fused problem has no int8 variant (int8 epilogues are not done).
+  ConvProblem fused = conv(1, 64, 8, 64, 3, 1, 1);
+  fused.epilogue = ConvEpilogue{true, false, Activation::relu};
+  EXPECT_TRUE(int8_variants(fused).empty());
+  // Every listed int8 variant is one exec_problem() runs.
+  for (const ConvProblem& p : {first, conv(1, 64, 8, 10, 1, 0, 1), conv(1, 5, 8, 7, 3, 1, 1)}) {
+    for (const Variant& v : int8_variants(p)) {
+      EXPECT_NO_THROW(exec_problem(p, v)) << problem_key(p) << " " << to_string(v);
+    }
+  }
+}
+
 TEST(Tuner, StoresRankedResultsAndAWarmRunTimesNothing) {
   NEED_GPU();
   ConvTuner tuner;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <sstream>
 #include <vector>
 
 #include "device_kernels.h"
@@ -28,9 +29,28 @@ __device__ inline float hash_uniform(std::uint64_t seed, std::uint64_t tensor, s
   return static_cast<float>(z >> 40) * (2.0f / 16777216.0f) - 1.0f;
 }
 
+// A hash value u in [-1, 1) as stored in T, and the value a stored element stands for: the
+// float types round u; int8 stores q = rn(127 u) for the value q / 127 (Note [int8 convolution]).
+template <typename T>
+__device__ inline T store_value(float u) {
+  return detail::from_float<T>(u);
+}
+template <>
+__device__ inline std::int8_t store_value<std::int8_t>(float u) {
+  return static_cast<std::int8_t>(__float2int_rn(u * kInt8Levels));  // |q| <= 127
+}
+template <typename T>
+__device__ inline float stored_value(T v) {
+  return detail::to_float<T>(v);
+}
+template <>
+__device__ inline float stored_value<std::int8_t>(std::int8_t q) {
+  return static_cast<float>(q) / kInt8Levels;
+}
+
 // Writes a packed tensor of physical dims (P0, P1, D2, D3) (P0 >= D0, P1 >= D1): logical
 // elements get hash values rounded to T, padding elements zero. `ref` (logical, unpadded,
-// row-major) receives the rounded values as float when not null.
+// row-major) receives the values the rounded elements stand for, as float, when not null.
 template <typename T>
 __global__ void fill_random_kernel(T* out, float* ref, std::int64_t D0, std::int64_t D1,
                                    std::int64_t D2, std::int64_t D3, std::int64_t P0,
@@ -51,11 +71,11 @@ __global__ void fill_random_kernel(T* out, float* ref, std::int64_t D0, std::int
     }
     if (d0 < D0 && d1 < D1) {
       const std::int64_t logical = ((d0 * D1 + d1) * D2 + d2) * D3 + d3;
-      const T v = detail::from_float<T>(hash_uniform(seed, tensor, static_cast<std::uint64_t>(logical)));
+      const T v = store_value<T>(hash_uniform(seed, tensor, static_cast<std::uint64_t>(logical)));
       out[i] = v;
-      if (ref != nullptr) ref[logical] = detail::to_float<T>(v);
+      if (ref != nullptr) ref[logical] = stored_value<T>(v);
     } else {
-      out[i] = detail::from_float<T>(0.0f);
+      out[i] = store_value<T>(0.0f);
     }
   }
 }
@@ -107,9 +127,12 @@ void fill_random_dispatch(DType t, void* out, float* ref, std::int64_t D0, std::
     case DType::bf16:
       return fill_random<__nv_bfloat16>(out, ref, D0, D1, D2, D3, P0, P1, channels_last, seed,
                                         tensor, stream);
+    case DType::int8:
+      return fill_random<std::int8_t>(out, ref, D0, D1, D2, D3, P0, P1, channels_last, seed,
+                                      tensor, stream);
     default:
       PT_FAIL(not_supported, "conv workload: storage dtype " << to_string(t)
-                                                             << " (fp32, fp16, bf16 only)");
+                                                             << " (fp32, fp16, bf16, int8 only)");
   }
 }
 
@@ -117,14 +140,24 @@ void copy_channels(DType t, const void* src, std::int64_t src_c, void* dst, std:
                    std::int64_t N, std::int64_t H, std::int64_t W, bool channels_last,
                    cudaStream_t stream) {
   const unsigned grid = grid_for(N * dst_c * H * W);
-  if (dtype_size(t) == 4) {
-    copy_channels_kernel<std::uint32_t><<<grid, 256, 0, stream>>>(
-        static_cast<const std::uint32_t*>(src), src_c, static_cast<std::uint32_t*>(dst), dst_c,
-        N, H, W, channels_last);
-  } else {
-    copy_channels_kernel<std::uint16_t><<<grid, 256, 0, stream>>>(
-        static_cast<const std::uint16_t*>(src), src_c, static_cast<std::uint16_t*>(dst), dst_c,
-        N, H, W, channels_last);
+  switch (dtype_size(t)) {
+    case 4:
+      copy_channels_kernel<std::uint32_t><<<grid, 256, 0, stream>>>(
+          static_cast<const std::uint32_t*>(src), src_c, static_cast<std::uint32_t*>(dst), dst_c,
+          N, H, W, channels_last);
+      break;
+    case 2:
+      copy_channels_kernel<std::uint16_t><<<grid, 256, 0, stream>>>(
+          static_cast<const std::uint16_t*>(src), src_c, static_cast<std::uint16_t*>(dst), dst_c,
+          N, H, W, channels_last);
+      break;
+    case 1:
+      copy_channels_kernel<std::uint8_t><<<grid, 256, 0, stream>>>(
+          static_cast<const std::uint8_t*>(src), src_c, static_cast<std::uint8_t*>(dst), dst_c,
+          N, H, W, channels_last);
+      break;
+    default:
+      PT_FAIL(internal, "channel pad/slice of " << to_string(t) << " elements");
   }
   PT_CHECK_LAUNCH("the channel pad/slice kernel");
 }
@@ -147,7 +180,49 @@ void write_guards(std::byte* before, std::byte* after, cudaStream_t stream) {
   PT_CUDA_CHECK(cudaMemsetAsync(after, kGuardByte, kGuardBytes, stream));
 }
 
+std::int64_t round_up(std::int64_t v, std::int64_t m) { return (v + m - 1) / m * m; }
+
+// The int8 rules of exec_problem() (Note [int8 convolution]) for `e`, the problem `p` (key
+// `key`) as variant `v` executes it.
+void require_int8_runs(const ConvProblem& p, const ConvProblem& e, const Variant& v,
+                       const std::string& key) {
+  PT_REQUIRE(v.layout == Layout::nhwc, not_supported,
+             "problem '" << key << "': variant " << to_string(v)
+                         << ": int8 convolutions run in NHWC only; use variant "
+                         << to_string(Variant{Layout::nhwc, v.precision, v.padded_c, v.padded_k}));
+  PT_REQUIRE(p.epilogue.empty(), not_supported,
+             "problem '" << key << "': variant " << to_string(v)
+                         << ": int8 convolutions with a fused epilogue (bias, residual, "
+                            "activation) are not done; run the plain convolution in int8 and "
+                            "the epilogue apart, or use a float precision");
+  const std::int64_t cg = e.c / e.groups;
+  if (cg % 4 == 0 && e.k % 4 == 0) return;
+  std::ostringstream fix;
+  if (p.groups == 1) {
+    // The same variant with every unaligned dimension padded to 4, and to 8.
+    auto padded = [&](std::int64_t m) {
+      Variant f = v;
+      if (e.c % 4 != 0) f.padded_c = round_up(e.c, m);
+      if (e.k % 4 != 0) f.padded_k = round_up(e.k, m);
+      return to_string(f);
+    };
+    fix << "pad the channels to a multiple of 4, e.g. variant " << padded(4)
+        << ", or of 8 (" << padded(8) << ")";
+  } else {
+    fix << "channel padding is only defined for groups = 1, so this grouped problem has no int8 "
+           "variant";
+  }
+  PT_FAIL(not_supported, "problem '" << key << "': variant " << to_string(v)
+                                     << " executes C/groups = " << cg << " and K = " << e.k
+                                     << "; int8 convolutions need both to be multiples of 4: "
+                                     << fix.str());
+}
+
 }  // namespace
+
+float conv_output_scale(Precision p) {
+  return p == Precision::int8 ? (1.0f / kInt8Levels) * (1.0f / kInt8Levels) : 1.0f;
+}
 
 ConvProblem exec_problem(const ConvProblem& p, const Variant& v) {
   p.validate();
@@ -169,9 +244,16 @@ ConvProblem exec_problem(const ConvProblem& p, const Variant& v) {
     e.k = v.padded_k;
   }
   const DType st = storage_dtype(v.precision);
+  if (st == DType::int8) {
+    require_int8_runs(p, e, v, key);
+    e.x_dtype = e.w_dtype = DType::int8;
+    e.y_dtype = DType::fp32;
+    e.compute = DType::int32;
+    return e;
+  }
   PT_REQUIRE(st == DType::fp32 || st == DType::fp16 || st == DType::bf16, not_supported,
              "problem '" << key << "': variant " << to_string(v)
-                         << " needs fp32, fp16 or bf16 storage");
+                         << " needs fp32, fp16, bf16 or int8 storage");
   e.x_dtype = e.w_dtype = e.y_dtype = st;
   e.compute = DType::fp32;
   return e;
@@ -190,16 +272,18 @@ ConvWorkload::ConvWorkload(const ConvProblem& problem, const Variant& variant,
   }
   padded_c_ = exec_.c != problem_.c;
   padded_k_ = exec_.k != problem_.k;
+  // x and w in the storage dtype; y, and the epilogue's bias and z, in y's (int8: fp32).
   const std::int64_t es = dtype_size(storage_);
+  const std::int64_t ys = dtype_size(exec_.y_dtype);
   const std::int64_t P = exec_.out_h(), Q = exec_.out_w();
   const std::int64_t cg_exec = exec_.c / exec_.groups;
   x_bytes_ = checked_mul(checked_mul(exec_.n * exec_.c, exec_.h * exec_.w, "x"), es, "x bytes");
   w_bytes_ = checked_mul(checked_mul(exec_.k * cg_exec, exec_.r * exec_.s, "w"), es, "w bytes");
-  y_bytes_ = checked_mul(checked_mul(exec_.n * exec_.k, P * Q, "y"), es, "y bytes");
+  y_bytes_ = checked_mul(checked_mul(exec_.n * exec_.k, P * Q, "y"), ys, "y bytes");
   x_src_bytes_ = padded_c_ ? problem_.n * problem_.c * problem_.h * problem_.w * es : 0;
-  y_out_bytes_ = padded_k_ ? problem_.n * problem_.k * P * Q * es : 0;
+  y_out_bytes_ = padded_k_ ? problem_.n * problem_.k * P * Q * ys : 0;
   const ConvEpilogue& epi = problem_.epilogue;
-  bias_bytes_ = epi.bias ? exec_.k * es : 0;
+  bias_bytes_ = epi.bias ? exec_.k * ys : 0;
   z_src_bytes_ = epi.residual && padded_k_ ? y_out_bytes_ : 0;
 
   std::int64_t off = 0;
@@ -279,15 +363,15 @@ ConvWorkload::ConvWorkload(const ConvProblem& problem, const Variant& variant,
                        problem_.s, exec_.k, exec_.c / exec_.groups, cl, seed_, 2, stream);
   // Epilogue inputs: bias as (1, K) padded to (1, K'), z like y (tensor ids 3 and 4).
   if (epi.bias) {
-    fill_random_dispatch(storage_, at(offsets_.bias), bias_ref_.data(), 1, problem_.k, 1, 1, 1,
-                         exec_.k, false, seed_, 3, stream);
+    fill_random_dispatch(exec_.y_dtype, at(offsets_.bias), bias_ref_.data(), 1, problem_.k, 1, 1,
+                         1, exec_.k, false, seed_, 3, stream);
   }
   if (epi.residual) {
-    fill_random_dispatch(storage_, at(offsets_.z), z_ref_.data(), problem_.n, problem_.k, P, Q,
-                         exec_.n, exec_.k, cl, seed_, 4, stream);
+    fill_random_dispatch(exec_.y_dtype, at(offsets_.z), z_ref_.data(), problem_.n, problem_.k, P,
+                         Q, exec_.n, exec_.k, cl, seed_, 4, stream);
     if (padded_k_) {
-      fill_random_dispatch(storage_, at(offsets_.z_src), nullptr, problem_.n, problem_.k, P, Q,
-                           problem_.n, problem_.k, cl, seed_, 4, stream);
+      fill_random_dispatch(exec_.y_dtype, at(offsets_.z_src), nullptr, problem_.n, problem_.k, P,
+                           Q, problem_.n, problem_.k, cl, seed_, 4, stream);
     }
   }
   PT_CUDA_CHECK(cudaMemsetAsync(at(offsets_.y), 0, y_bytes_, stream));
@@ -320,6 +404,7 @@ ConvOperands ConvWorkload::operands(int slot) const {
              "workload slot " << slot << " of " << slots_);
   const std::int64_t base = slot * slot_stride_;
   ConvOperands op{at(base + offsets_.x), at(base + offsets_.w), at(base + offsets_.y)};
+  op.alpha = output_scale();
   if (offsets_.bias >= 0) op.bias = at(base + offsets_.bias);
   if (offsets_.z >= 0) op.z = at(base + offsets_.z);
   return op;
@@ -333,16 +418,17 @@ void ConvWorkload::enqueue_pad_input(int slot, cudaStream_t stream) const {
                   exec_.n, exec_.h, exec_.w, cl, stream);
   }
   if (offsets_.z_src >= 0) {
-    copy_channels(storage_, at(base + offsets_.z_src), problem_.k, at(base + offsets_.z), exec_.k,
-                  exec_.n, exec_.out_h(), exec_.out_w(), cl, stream);
+    copy_channels(exec_.y_dtype, at(base + offsets_.z_src), problem_.k, at(base + offsets_.z),
+                  exec_.k, exec_.n, exec_.out_h(), exec_.out_w(), cl, stream);
   }
 }
 
 void ConvWorkload::enqueue_slice_output(int slot, cudaStream_t stream) const {
   if (!padded_k_) return;
   const std::int64_t base = slot * slot_stride_;
-  copy_channels(storage_, at(base + offsets_.y), exec_.k, at(base + offsets_.y_out), problem_.k,
-                exec_.n, exec_.out_h(), exec_.out_w(), variant_.layout == Layout::nhwc, stream);
+  copy_channels(exec_.y_dtype, at(base + offsets_.y), exec_.k, at(base + offsets_.y_out),
+                problem_.k, exec_.n, exec_.out_h(), exec_.out_w(), variant_.layout == Layout::nhwc,
+                stream);
 }
 
 void ConvWorkload::poison_output(cudaStream_t stream) {

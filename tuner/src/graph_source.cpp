@@ -27,24 +27,30 @@ struct ConvOpGraph {
   std::vector<BackendDescriptor> ops;
   BackendDescriptor graph;
   ConvEpilogue epilogue;
+  float alpha = 1.0f;  // the convolution's, fixed in the graph (Note [conv alpha])
 
-  explicit ConvOpGraph(const ConvSourceContext& ctx) : epilogue(ctx.exec.epilogue) {
+  explicit ConvOpGraph(const ConvSourceContext& ctx)
+      : epilogue(ctx.exec.epilogue), alpha(ctx.alpha) {
     const ConvProblem& p = ctx.exec;
     const bool cl = ctx.variant.layout == Layout::nhwc;
-    const cudnnDataType_t dt = plantune::to_cudnn(p.x_dtype);
+    // int8: x and w CUDNN_DATA_INT8, y CUDNN_DATA_FLOAT, compute CUDNN_DATA_INT32 (Note [int8
+    // convolution] in conv_workload.h). bias and z are stored in y's dtype.
+    const cudnnDataType_t yt = plantune::to_cudnn(p.y_dtype);
+    const cudnnDataType_t compute = plantune::to_cudnn(p.compute);
     const std::vector<std::int64_t> xd = {p.n, p.c, p.h, p.w};
     const std::vector<std::int64_t> wd = {p.k, p.c / p.groups, p.r, p.s};
     const std::vector<std::int64_t> yd = {p.n, p.k, p.out_h(), p.out_w()};
     const std::vector<std::int64_t> ys = packed_strides(yd, cl);
-    const BackendDescriptor& x = part(make_tensor(kUidX, dt, xd, packed_strides(xd, cl)));
-    const BackendDescriptor& w = part(make_tensor(kUidW, dt, wd, packed_strides(wd, cl)));
-    const BackendDescriptor& y = part(make_tensor(kUidY, dt, yd, ys));
+    const BackendDescriptor& x =
+        part(make_tensor(kUidX, plantune::to_cudnn(p.x_dtype), xd, packed_strides(xd, cl)));
+    const BackendDescriptor& w =
+        part(make_tensor(kUidW, plantune::to_cudnn(p.w_dtype), wd, packed_strides(wd, cl)));
+    const BackendDescriptor& y = part(make_tensor(kUidY, yt, yd, ys));
     const std::vector<std::int64_t> pad = {p.pad_h, p.pad_w}, stride = {p.stride_h, p.stride_w},
                                     dil = {p.dilation_h, p.dilation_w};
-    const BackendDescriptor& conv =
-        part(make_convolution(pad, pad, stride, dil, CUDNN_DATA_FLOAT));
+    const BackendDescriptor& conv = part(make_convolution(pad, pad, stride, dil, compute));
     if (epilogue.empty()) {
-      ops.push_back(make_conv_forward(x, w, y, conv, CUDNN_DATA_FLOAT));
+      ops.push_back(make_conv_forward(x, w, y, conv, compute, alpha));
       graph = make_operation_graph(ctx.handle, ops);
       return;
     }
@@ -60,18 +66,18 @@ struct ConvOpGraph {
     };
     const BackendDescriptor* cur =
         &part(make_tensor(++next_virtual, CUDNN_DATA_FLOAT, yd, ys, 16, true));
-    ops.push_back(make_conv_forward(x, w, *cur, conv, CUDNN_DATA_FLOAT));
+    ops.push_back(make_conv_forward(x, w, *cur, conv, compute, alpha));
     const BackendDescriptor* add = nullptr;
     if (epilogue.bias || epilogue.residual) add = &part(make_pointwise(CUDNN_POINTWISE_ADD));
     if (epilogue.bias) {
       const std::vector<std::int64_t> bd = {1, p.k, 1, 1};
-      const BackendDescriptor& bias = part(make_tensor(kUidBias, dt, bd, packed_strides(bd, cl)));
+      const BackendDescriptor& bias = part(make_tensor(kUidBias, yt, bd, packed_strides(bd, cl)));
       const BackendDescriptor& out = output();
       ops.push_back(make_pointwise_op(*add, *cur, bias, out));
       cur = &out;
     }
     if (epilogue.residual) {
-      const BackendDescriptor& z = part(make_tensor(kUidZ, dt, yd, ys));
+      const BackendDescriptor& z = part(make_tensor(kUidZ, yt, yd, ys));
       const BackendDescriptor& out = output();
       ops.push_back(make_pointwise_op(*add, *cur, z, out));
       cur = &out;
@@ -149,6 +155,12 @@ class GraphRunner final : public ConvRunner {
       PT_CUDNN_CHECK(cudnnSetStream(handle_, stream));
       stream_ = stream;
     }
+    PT_REQUIRE(op.alpha == graph_->alpha, invalid_argument,
+               "graph convolution prepared for alpha = "
+                   << graph_->alpha << " enqueued with alpha = " << op.alpha
+                   << ": the graph API fixes alpha in the operation graph; prepare the tactic "
+                      "with ConvSourceContext::alpha = "
+                   << op.alpha << " (Note [conv alpha] in conv_tactic.h)");
     const ConvEpilogue& e = graph_->epilogue;
     PT_REQUIRE(!e.bias || op.bias != nullptr, invalid_argument,
                "fused graph convolution: the epilogue adds a bias, the operands have none");

@@ -73,13 +73,13 @@ struct LegacyTensors {
     const ConvProblem& p = ctx.exec;
     const cudnnTensorFormat_t fmt =
         ctx.variant.layout == Layout::nhwc ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
-    const cudnnDataType_t dt = plantune::to_cudnn(p.x_dtype);
-    x.set_4d(fmt, dt, static_cast<int>(p.n), static_cast<int>(p.c), static_cast<int>(p.h),
-             static_cast<int>(p.w));
-    y.set_4d(fmt, dt, static_cast<int>(p.n), static_cast<int>(p.k), static_cast<int>(p.out_h()),
-             static_cast<int>(p.out_w()));
-    w.set_4d(dt, fmt, static_cast<int>(p.k), static_cast<int>(p.c / p.groups),
-             static_cast<int>(p.r), static_cast<int>(p.s));
+    // int8: x and w CUDNN_DATA_INT8, y CUDNN_DATA_FLOAT (Note [int8 convolution]).
+    x.set_4d(fmt, plantune::to_cudnn(p.x_dtype), static_cast<int>(p.n), static_cast<int>(p.c),
+             static_cast<int>(p.h), static_cast<int>(p.w));
+    y.set_4d(fmt, plantune::to_cudnn(p.y_dtype), static_cast<int>(p.n), static_cast<int>(p.k),
+             static_cast<int>(p.out_h()), static_cast<int>(p.out_w()));
+    w.set_4d(plantune::to_cudnn(p.w_dtype), fmt, static_cast<int>(p.k),
+             static_cast<int>(p.c / p.groups), static_cast<int>(p.r), static_cast<int>(p.s));
     if (!fused()) return;
     bias.set_4d(fmt, plantune::to_cudnn(p.y_dtype), 1, static_cast<int>(p.k), 1, 1);
     activation.set(epilogue.activation == Activation::relu ? CUDNN_ACTIVATION_RELU
@@ -95,11 +95,13 @@ struct LegacyTensors {
   bool fused() const { return !epilogue.empty(); }
 };
 
+// The compute type is the executed problem's accumulation type: CUDNN_DATA_FLOAT, or
+// CUDNN_DATA_INT32 for int8.
 ConvolutionDescriptor make_conv_desc(const ConvProblem& p, cudnnMathType_t math) {
   ConvolutionDescriptor d;
   d.set_2d(static_cast<int>(p.pad_h), static_cast<int>(p.pad_w), static_cast<int>(p.stride_h),
            static_cast<int>(p.stride_w), static_cast<int>(p.dilation_h),
-           static_cast<int>(p.dilation_w), CUDNN_DATA_FLOAT);
+           static_cast<int>(p.dilation_w), plantune::to_cudnn(p.compute));
   d.set_group_count(static_cast<int>(p.groups));
   d.set_math_type(math);
   return d;
@@ -120,7 +122,7 @@ class LegacyRunner final : public ConvRunner {
       stream_ = stream;
     }
     if (tensors_->fused()) return enqueue_fused(op, workspace);
-    const float alpha = 1.0f, beta = 0.0f;
+    const float alpha = op.alpha, beta = 0.0f;  // Note [conv alpha] in conv_tactic.h
     PT_CUDNN_CHECK_MSG(
         cudnnConvolutionForward(handle_, &alpha, tensors_->x.get(), op.x, tensors_->w.get(), op.w,
                                 conv_.get(), algo_, workspace, static_cast<std::size_t>(ws_),
@@ -136,7 +138,7 @@ class LegacyRunner final : public ConvRunner {
                "fused legacy convolution: the epilogue adds a bias, the operands have none");
     PT_REQUIRE(!e.residual || op.z != nullptr, invalid_argument,
                "fused legacy convolution: the epilogue adds z, the operands have none");
-    const float alpha1 = 1.0f, alpha2 = e.residual ? 1.0f : 0.0f;
+    const float alpha1 = op.alpha, alpha2 = e.residual ? 1.0f : 0.0f;
     const void* z = e.residual ? op.z : op.y;
     const void* bias = e.bias ? op.bias : tensors_->zero_bias.data();
     PT_CUDNN_CHECK_MSG(
@@ -218,6 +220,7 @@ std::vector<MathType> legacy_math_types(Precision p) {
     case Precision::fp32: return {MathType::fma};
     case Precision::tf32:
       return {MathType::default_math, MathType::tensor_op, MathType::tensor_op_allow_conversion};
+    case Precision::int8: return {MathType::default_math, MathType::tensor_op};
     default:
       return {MathType::default_math, MathType::tensor_op, MathType::tensor_op_allow_conversion,
               MathType::fma};

@@ -171,6 +171,18 @@ std::vector<Variant> conv_variants(const ConvProblem& p, std::span<const Layout>
   auto round8 = [](std::int64_t v) { return (v + 7) / 8 * 8; };
   for (Layout l : layouts) {
     for (Precision pr : precisions) {
+      if (pr == Precision::int8) {
+        // NHWC only; C per group and K multiples of 4, else padded to multiples of 8 when
+        // allowed (Note [int8 convolution] in conv_workload.h).
+        if (l != Layout::nhwc || !p.epilogue.empty()) continue;
+        const bool c_ok = (p.c / p.groups) % 4 == 0, k_ok = p.k % 4 == 0;
+        if (c_ok && k_ok) {
+          out.push_back(Variant{l, pr, 0, 0});
+        } else if (pad_channels && p.groups == 1) {
+          out.push_back(Variant{l, pr, c_ok ? 0 : round8(p.c), k_ok ? 0 : round8(p.k)});
+        }
+        continue;
+      }
       out.push_back(Variant{l, pr, 0, 0});
       const bool tensor_core = pr == Precision::tf32 || pr == Precision::fp16 ||
                                pr == Precision::bf16;
@@ -200,6 +212,7 @@ ConvSourceContext ConvTuner::context(const ConvProblem& problem, const Variant& 
   ctx.exec = exec_problem(problem, variant);
   ctx.variant = variant;
   ctx.workspace_limit = options.workspace_limit;
+  ctx.alpha = conv_output_scale(variant.precision);  // the workload's (Note [conv alpha])
   return ctx;
 }
 

@@ -29,12 +29,13 @@ class ConvRunner {
   virtual void prepare() {}
   // Device workspace the tactic needs, bytes; final once prepare() returned.
   virtual std::int64_t workspace_bytes() const = 0;
-  // Enqueues y = conv(x, w) on `stream` with `workspace` (at least the tactic's
+  // Enqueues y = alpha * conv(x, w) on `stream` with `workspace` (at least the tactic's
   // workspace_bytes of device memory; nullptr when it needs none); for a fused problem
-  // y = act(conv(x, w) + bias + z) as its epilogue says, reading operands.bias and operands.z
-  // (ConvOperands; y may equal z). Asynchronous. Throws Error: invalid_argument when an operand
-  // the epilogue needs is nullptr, not_supported when the library declines at run time,
-  // cudnn_error / cuda_error otherwise.
+  // y = act(alpha * conv(x, w) + bias + z) as its epilogue says, reading operands.bias and
+  // operands.z (ConvOperands; y may equal z). alpha is operands.alpha (Note [conv alpha]).
+  // Asynchronous. Throws Error: invalid_argument when an operand the epilogue needs is nullptr
+  // or a graph tactic is given another alpha than it was prepared with, not_supported when the
+  // library declines at run time, cudnn_error / cuda_error otherwise.
   virtual void enqueue(const ConvOperands& operands, void* workspace, cudaStream_t stream) = 0;
 };
 
@@ -49,13 +50,27 @@ struct PreparedTactic {
   std::unique_ptr<ConvRunner> runner;
 };
 
+// Note [conv alpha]
+// ~~~~~~~~~~~~~~~~~
+// Every runner scales the convolution by ConvOperands::alpha (1 by default; int8 workloads pass
+// 1 / 127^2, Note [int8 convolution] in conv_workload.h). Legacy runners pass it to
+// cudnnConvolutionForward / cudnnConvolutionBiasActivationForward at each call, so any alpha
+// works. The graph API fixes alpha when the operation graph is built
+// (CUDNN_ATTR_OPERATION_CONVOLUTION_FORWARD_ALPHA, a constant of the finalized operation): a
+// graph tactic computes with ConvSourceContext::alpha as given when it was prepared, and its
+// enqueue() refuses (invalid_argument) operands whose alpha differs, rather than silently
+// computing with the other. ConvTuner::context() sets it to the variant's
+// conv_output_scale(), the alpha of the workload's operands.
+
 // What a source needs: a cuDNN handle whose stream is the tuning stream, the problem as it
-// executes (exec_problem(); its epilogue is the problem's) and the variant.
+// executes (exec_problem(); its epilogue is the problem's), the variant, and the alpha graph
+// tactics are built for (Note [conv alpha]).
 struct ConvSourceContext {
   cudnnHandle_t handle = nullptr;
   ConvProblem exec;
   Variant variant;
   std::int64_t workspace_limit = kDefaultWorkspaceLimit;
+  float alpha = 1.0f;
 };
 
 // A PreparedTactic that cannot run.

@@ -4,13 +4,14 @@
 // For a ConvProblem (as the network states it) and a Variant (layout, run precision, channel
 // padding) it holds:
 //   * the executed problem: C and K padded as the variant says, tensors in the variant's layout
-//     and storage dtype (exec_problem());
+//     and dtypes (exec_problem(); int8: Note [int8 convolution]);
 //   * fresh random data, x and w uniform in [-1, 1) from a device-side hash of (seed, tensor,
-//     logical index), rounded to the storage dtype; the same logical values in every layout;
+//     logical index), rounded to the storage dtype (int8: quantized, q = rn(127 u)); the same
+//     logical values in every layout and, up to rounding, in every precision;
 //   * for a fused problem (ConvProblem::epilogue), bias (K' elements, zero beyond K) and z (y's
-//     executed shape) as the epilogue asks, random like x and w;
+//     executed shape) in y's dtype, as the epilogue asks, random like x and w;
 //   * float copies of the rounded x (NCHW), w (KCRS), bias (K) and z (NKPQ), unpadded, for the
-//     reference;
+//     reference (int8: the dequantized values q / 127);
 //   * `slot_count()` copies of (x, w, y) that together span more than twice the L2 cache, so
 //     that timing one slot after another runs with a cold L2 (Note [cold L2 by rotation]);
 //   * guard bytes (redzones) of kGuardByte before and after every y and around the workspace,
@@ -29,6 +30,19 @@
 // slot comes round again, at least a full L2 of other data has passed through since. Problems
 // whose slot alone exceeds 2x L2 still get two slots. spans_cold_l2() says whether the rotation
 // achieved it (a memory cap can stop it); TimingStats::cold_l2 records that.
+//
+// Note [int8 convolution]
+// ~~~~~~~~~~~~~~~~~~~~~~~
+// Precision::int8 runs cuDNN's INT8_EXT configuration: x and w int8, y fp32, int32 accumulation,
+// y = alpha * conv(x, w) (ConvOperands::alpha). Its restrictions, enforced by exec_problem() as
+// Error(not_supported): NHWC layout only (NCHW int8 variants are not listed by conv_variants()),
+// C per group and K multiples of 4 (a variant may pad them, e.g. nhwc/int8/pad_c8_k0), and no
+// fused epilogue (int8 epilogues are not done). The workload stores the int8 codes
+// q = round-to-nearest-even(127 u) of the same uniform u in [-1, 1) the float dtypes use, so the
+// values x = q / 127 match the other variants' up to quantization; the reference copies hold
+// q / 127, and the workload's operands carry alpha = output_scale() = (1/127) * (1/127), so that
+// y = conv(x_ref, w_ref) and the usual reference check applies. The int32 sums are exact; only
+// the conversion to fp32 and the scaling round (Note [validation tolerances] in reference.h).
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
@@ -58,23 +72,37 @@ struct WorkloadOptions {
   double max_memory_fraction = kDefaultMaxMemoryFraction;
 };
 
-// Device pointers of one slot's executed tensors, in the variant's layout and storage dtype.
-// The epilogue's inputs (Note [conv epilogue] in problem_key.h) are nullptr unless the problem's
-// epilogue asks for them: `bias` holds K' elements (K' = the executed, possibly padded K), `z`
-// has y's executed shape, layout and dtype. `y` may equal `z` (in place); a tactic must then
-// read each z element before it writes that y element, as every fused kernel does.
+// Device pointers of one slot's executed tensors, in the variant's layout and the executed
+// problem's dtypes. The epilogue's inputs (Note [conv epilogue] in problem_key.h) are nullptr
+// unless the problem's epilogue asks for them: `bias` holds K' elements (K' = the executed,
+// possibly padded K), `z` has y's executed shape, layout and dtype. `y` may equal `z` (in
+// place); a tactic must then read each z element before it writes that y element, as every
+// fused kernel does. Every runner computes y = alpha * conv(x, w), then the epilogue as before
+// (graph runners: only the alpha they were prepared with, see ConvSourceContext::alpha).
 struct ConvOperands {
   const void* x = nullptr;
   const void* w = nullptr;
   void* y = nullptr;
   const void* bias = nullptr;
   const void* z = nullptr;
+  float alpha = 1.0f;  // output scale; int8: Note [int8 convolution]
 };
 
+// Quantization levels of the workload's int8 data: q = rn(kInt8Levels * u) stands for
+// q / kInt8Levels (Note [int8 convolution]).
+inline constexpr float kInt8Levels = 127.0f;
+
+// The alpha that makes a workload's y equal conv(x_ref, w_ref) for precision `p`:
+// (1 / 127) * (1 / 127) for int8, 1 for the float precisions.
+float conv_output_scale(Precision p);
+
 // The problem a variant executes: `p` with C / K padded to the variant's padded_c / padded_k
-// and every dtype the variant's storage dtype (accumulation fp32); the epilogue is kept (its
-// bias and z then hold the padded K channels). Throws invalid_argument when
-// padding is asked for a grouped problem or is smaller than the dimension it pads.
+// and every dtype the variant's storage dtype (accumulation fp32); for int8, x and w int8, y
+// fp32 and accumulation int32 (Note [int8 convolution]). The epilogue is kept (its bias and z
+// then hold the padded K channels). Throws invalid_argument when padding is asked for a grouped
+// problem or is smaller than the dimension it pads; not_supported, naming the key and the fix,
+// when an int8 variant is not NHWC, its executed C / groups or K is not a multiple of 4, or the
+// problem has an epilogue.
 ConvProblem exec_problem(const ConvProblem& p, const Variant& v);
 
 class ConvWorkload {
@@ -89,13 +117,16 @@ class ConvWorkload {
   const ConvProblem& problem() const { return problem_; }
   const ConvProblem& exec() const { return exec_; }
   const Variant& variant() const { return variant_; }
+  // The storage dtype of x and w (the variant's); y's is exec().y_dtype (fp32 for int8).
   DType storage() const { return storage_; }
+  // The alpha operands() carry: conv_output_scale() of the variant's precision.
+  float output_scale() const { return conv_output_scale(variant_.precision); }
   std::uint64_t seed() const { return seed_; }
   bool padded() const { return padded_c_ || padded_k_; }
 
   int slot_count() const { return slots_; }
   bool spans_cold_l2() const { return cold_; }
-  // Executed tensors of slot `i` (0 <= i < slot_count()).
+  // Executed tensors of slot `i` (0 <= i < slot_count()), with alpha = output_scale().
   ConvOperands operands(int slot) const;
 
   // Padded variants: copy x (and a residual's z, when K is padded) of `slot` into its padded
@@ -115,8 +146,8 @@ class ConvWorkload {
   // Whether the guards around the last workspace(bytes) still hold (synchronizes `stream`).
   bool workspace_guards_intact(cudaStream_t stream) const;
 
-  // Unpadded float copies of the rounded inputs: x NCHW, w KCRS (C per group); bias (K) and
-  // z (NKPQ) only when the epilogue has them, nullptr otherwise.
+  // Unpadded float copies of the rounded inputs (int8: dequantized): x NCHW, w KCRS (C per
+  // group); bias (K) and z (NKPQ) only when the epilogue has them, nullptr otherwise.
   const float* x_ref() const { return x_ref_.data(); }
   const float* w_ref() const { return w_ref_.data(); }
   const float* bias_ref() const { return bias_ref_.data(); }

@@ -3,7 +3,11 @@
 // by heuristic modes A, B and FALLBACK, and every global engine that supports the operation
 // graph, each under a capped, deterministic set of knob values (Note [knob enumeration]).
 // Configurations are described by engine id and knob values (GraphEngineTactic), never by their
-// position in a list. Execution plans are finalized lazily, in ConvRunner::prepare().
+// position in a list. Execution plans are finalized lazily, in ConvRunner::prepare(). An int8
+// variant builds the same graph with int8 x and w, an fp32 y and INT32 compute (Note [int8
+// convolution] in conv_workload.h); engines that do not finalize for it are not_supported
+// outcomes as for any graph. The convolution's alpha is part of the graph (Note [conv alpha] in
+// conv_tactic.h).
 //
 // Note [knob enumeration]
 // ~~~~~~~~~~~~~~~~~~~~~~~
@@ -23,7 +27,7 @@
 // A fused problem (ConvProblem::epilogue) is one operation graph:
 //   conv_fprop(x, w) -> t1 -> ADD bias -> t2 -> ADD z -> t3 -> activation -> y
 // where each t is a virtual fp32 tensor of y's dims and strides, steps the epilogue lacks are
-// left out and the last step writes y (storage dtype). bias is a [1, K, 1, 1] tensor (uid 4,
+// left out and the last step writes y (y's dtype). bias is a [1, K, 1, 1] tensor (uid 4,
 // broadcast over N, P, Q), z has y's dims and strides (uid 5); pointwise operators compute in
 // fp32. Activations map to RELU_FWD (relu6: upper clip 6), SIGMOID_FWD, SWISH_FWD (silu, beta
 // 1) and GELU_FWD (the erf form); hard_swish has no pointwise mode, so such problems get no

@@ -10,7 +10,12 @@
 // default, tensor_op and tensor_op_allow_conversion (fp32 FMA is already the fp32 variant);
 // fp16 and bf16 try all four. A math type is a permission, not an instruction: an algorithm
 // without a Tensor Core kernel runs its FMA kernel under tensor_op; both are kept, since the
-// database stores what was asked for.
+// database stores what was asked for. int8 (Note [int8 convolution] in conv_workload.h) tries
+// default and tensor_op: tensor_op_allow_conversion permits down-converting fp32 inputs, which
+// int8 has none of, and FMA math would forbid the integer Tensor Core kernels the variant is
+// for. cuDNN documents INT8_EXT (int8 x and w, fp32 y, int32 compute) for
+// IMPLICIT_PRECOMP_GEMM only; the other algorithms are tried all the same and their declines
+// recorded as not_supported outcomes, as for every precision.
 //
 // Note [legacy fused epilogue]
 // ~~~~~~~~~~~~~~~~~~~~~~~~~~~~
@@ -53,7 +58,7 @@ bool legacy_epilogue_supported(const ConvEpilogue& epilogue, LegacyAlgo algo,
 // The legacy heuristic's choice (cudnnGetConvolutionForwardAlgorithm_v7): its first result
 // with status SUCCESS and a workspace within the limit (and, for a fused problem, an algorithm
 // the fused API runs); nullopt when there is none. The convolution descriptor asks for FMA math
-// for fp32, default math for tf32 and tensor-op math for fp16 / bf16, as frameworks do.
+// for fp32, default math for tf32 and tensor-op math for fp16 / bf16 / int8, as frameworks do.
 std::optional<LegacyConvTactic> legacy_heuristic_pick(const ConvSourceContext& ctx);
 
 // cudnnFindConvolutionForwardAlgorithmEx's fastest successful result within the workspace

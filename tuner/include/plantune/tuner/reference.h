@@ -37,7 +37,7 @@ namespace plantune::tuner {
 inline constexpr const char* kDirectReferenceName = "direct_fp64";
 
 // Relative budgets (to sum |x * w| per output) by run precision: fp32 5e-5, tf32 2e-3,
-// fp16 and bf16 1e-2 (Note [validation tolerances]).
+// fp16 and bf16 1e-2, int8 1e-5 (Note [validation tolerances]).
 double default_tolerance(Precision p);
 
 // Note [validation tolerances]
@@ -51,6 +51,12 @@ double default_tolerance(Precision p);
 // the precision of a variant is enforced by which math types and engines it may use
 // (legacy_source.h, graph_source.h), the tolerance catches wrong results. fp16/bf16 outputs
 // alone round by 5e-4 / 4e-3 of their value, hence 1e-2.
+// int8 (Note [int8 convolution] in conv_workload.h) is tighter than fp32: the reference runs on
+// the dequantized inputs q / 127, so quantization is not an error here, and the products and
+// sums of the int8 codes are exact in int32. What rounds is the conversion of the sum to fp32
+// and the multiplication by alpha = 1 / 127^2 (each at most 6e-8 of sum |x * w|), and the
+// reference's own inputs, q / 127 rounded to float (1.2e-7 per product): about 3e-7 in all,
+// so 1e-5 leaves a wide margin and still catches one wrong tap of a long reduction (2e-4).
 
 
 // y = conv(x, w) and sum |x * w| per output, on the device, for problem `p`'s geometry (dtypes

@@ -94,7 +94,11 @@ struct TuneResult {
 
 // The variants tried for `p`: each layout x precision, and for groups = 1 problems whose C or K
 // is not a multiple of 8, the same with C and K padded to multiples of 8 when the precision
-// runs on Tensor Cores (tf32, fp16, bf16) and `pad_channels` is set.
+// runs on Tensor Cores (tf32, fp16, bf16) and `pad_channels` is set. int8 (Note [int8
+// convolution] in conv_workload.h) gets only variants exec_problem() runs: NHWC (NCHW int8 is
+// not listed), no epilogue, and either unpadded when C per group and K are multiples of 4, or,
+// for groups = 1 with `pad_channels` set, with each unaligned one padded to a multiple of 8;
+// otherwise none (the unpadded int8 variant of such a problem is not_supported).
 std::vector<Variant> conv_variants(const ConvProblem& p, std::span<const Layout> layouts,
                                    std::span<const Precision> precisions,
                                    bool pad_channels = true);
@@ -114,7 +118,8 @@ class ConvTuner {
                                   std::span<const TacticConfig> tactics,
                                   const TuneOptions& options);
 
-  // The source context of `variant` of `problem` (executed problem, this handle).
+  // The source context of `variant` of `problem` (executed problem, this handle, and alpha =
+  // conv_output_scale() of the variant, as the workload's operands carry).
   ConvSourceContext context(const ConvProblem& problem, const Variant& variant,
                             const TuneOptions& options) const;
 
