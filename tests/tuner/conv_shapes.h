@@ -39,6 +39,21 @@ inline std::vector<NamedShape> test_shapes() {
   };
 }
 
+// int8 cases (Note [int8 convolution] in conv_workload.h), each with the variant it runs in:
+// a 3x3 layer, a strided 1x1 projection, and an RGB first layer padded C 3 -> 8.
+struct Int8Case {
+  std::string name;
+  ConvProblem problem;
+  Variant variant;
+};
+inline std::vector<Int8Case> int8_shapes() {
+  return {
+      {"3x3 c64", conv(2, 64, 14, 64, 3, 1, 1), {Layout::nhwc, Precision::int8, 0, 0}},
+      {"1x1s2 c256 k512", conv(2, 256, 14, 512, 1, 0, 2), {Layout::nhwc, Precision::int8, 0, 0}},
+      {"7x7s2 c3 pad_c8", conv(2, 3, 32, 64, 7, 3, 2), {Layout::nhwc, Precision::int8, 8, 0}},
+  };
+}
+
 // Options that keep a test's tuning to a fraction of a second per variant.
 inline TuneOptions quick_options() {
   TuneOptions o;

@@ -1,16 +1,20 @@
 // The graph-API source: knob enumeration (CPU), knob names, precision rules, and on the GPU the
 // heuristics' and engines' configurations running and validating on every test shape; fused
 // graphs (conv -> + bias -> + z -> activation) validating against the fp64 reference, also in
-// place, and a kernel that drops the epilogue caught.
+// place, and a kernel that drops the epilogue caught; int8 graphs (int8 x and w, fp32 y) whose
+// tactics either validate or decline, and the alpha a graph is built for enforced.
 #include "plantune/tuner/graph_source.h"
 
+#include <cuda_fp16.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <iostream>
 #include <limits>
 #include <set>
 #include <vector>
 
+#include "plantune/core/cuda_check.h"
 #include "plantune/core/cudnn_backend_names.h"
 #include "plantune/tuner/reference.h"
 #include "plantune/tuner/tuner.h"
@@ -302,6 +306,98 @@ TEST(GraphSource, AStoredTacticReplaysAndTheFirstHeuristicChoiceIsFound) {
   ASSERT_EQ(cands.size(), 1u);
   EXPECT_EQ(cands[0].outcome, Outcome::ok) << cands[0].detail;
   EXPECT_TRUE(cands[0].timing.has_value());
+}
+
+TEST(GraphSource, Int8TacticsValidateOrDecline) {
+  NEED_GPU();
+  namespace t = plantune::tuner::testing;
+  ConvTuner tuner;
+  TuneOptions o = t::quick_options();
+  o.legacy = false;
+  o.max_runtime_compiled = 2;
+  // Whatever cuDNN does for INT8_EXT graphs is measured, not assumed: each tactic either
+  // validates against the reference or is an outcome that never ran (not_supported; timeout
+  // and over_workspace_limit are the budget's). No failures, no wrong answers.
+  int winners = 0;
+  for (const auto& ic : t::int8_shapes()) {
+    const std::string where = ic.name + " " + to_string(ic.variant);
+    const ConvSourceContext ctx = tuner.context(ic.problem, ic.variant, o);
+    EXPECT_EQ(ctx.alpha, conv_output_scale(Precision::int8));
+    TacticDb db;
+    const TuneResult r = tuner.tune(ic.problem, std::vector<Variant>{ic.variant}, o, db);
+    ASSERT_EQ(r.variants.size(), 1u) << where;
+    const VariantTuning& vt = r.variants[0];
+    std::cout << "[int8 graph] " << where << ": " << t::outcome_summary(vt) << "\n";
+    for (const std::string& n : vt.notes) std::cout << "  note: " << n << "\n";
+    for (const Candidate& c : vt.result.candidates) {
+      const std::string id = where + " " + tactic_id(c.tactic) + ": " + c.detail;
+      EXPECT_EQ(api_of(c.tactic), Api::cudnn_graph) << id;
+      EXPECT_TRUE(c.outcome == Outcome::ok || c.outcome == Outcome::not_supported ||
+                  c.outcome == Outcome::timeout || c.outcome == Outcome::over_workspace_limit)
+          << id << " is " << to_string(c.outcome);
+      if (c.outcome == Outcome::ok) {
+        ASSERT_TRUE(c.validation.has_value()) << id;
+        EXPECT_TRUE(c.validation->passed()) << id;
+        EXPECT_LE(c.validation->max_rel_error, default_tolerance(Precision::int8)) << id;
+      }
+    }
+    winners += vt.winner() != nullptr ? 1 : 0;
+  }
+  std::cout << "[int8 graph] " << winners << " of " << t::int8_shapes().size()
+            << " int8 problems have a graph winner\n";
+}
+
+TEST(GraphSource, AGraphTacticRunsOnlyTheAlphaItWasBuiltFor) {
+  NEED_GPU();
+  ConvTuner tuner;
+  const TuneOptions o = plantune::tuner::testing::quick_options();
+  const ConvProblem p = conv(2, 32, 14, 64, 3, 1, 1);
+  const Variant v{Layout::nhwc, Precision::fp16, 0, 0};
+  cudaStream_t s = tuner.stream();
+  ConvWorkload wl(p, v, o.workload, s);
+  const ConvReference ref(wl, s);
+  ConvSourceContext ctx = tuner.context(p, v, o);
+  ASSERT_EQ(ctx.alpha, 1.0f);
+  const auto first = graph_heuristic_first(ctx);
+  ASSERT_TRUE(first.has_value());
+  // Built for alpha 0.5: running it with the operands' alpha 1 is refused, not miscomputed.
+  ctx.alpha = 0.5f;
+  PreparedTactic half = prepare_graph(ctx, *first);
+  ASSERT_EQ(half.outcome, Outcome::ok) << half.detail;
+  half.runner->prepare();
+  void* ws = wl.workspace(half.runner->workspace_bytes(), s);
+  ConvOperands op = wl.operands(0);
+  try {
+    half.runner->enqueue(op, ws, s);
+    ADD_FAILURE() << "a graph built for alpha 0.5 ran with alpha 1";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ConvSourceContext::alpha"), std::string::npos) << e.what();
+  }
+  // With the alpha it was built for it runs and computes half the convolution: 2 y matches
+  // the reference (fp16 tolerance, relative to sum |x * w|), y itself does not.
+  op.alpha = 0.5f;
+  wl.poison_output(s);
+  half.runner->enqueue(op, ws, s);
+  PT_CUDA_CHECK(cudaStreamSynchronize(s));
+  EXPECT_FALSE(check_output(wl, ref, default_tolerance(v.precision), s).passed());
+  std::vector<__half> y(static_cast<std::size_t>(wl.y_bytes()) / sizeof(__half));
+  ASSERT_EQ(cudaMemcpy(y.data(), op.y, wl.y_bytes(), cudaMemcpyDeviceToHost), cudaSuccess);
+  const std::vector<float> yr = ref.y_host();
+  std::vector<float> abs_sum(yr.size());
+  ASSERT_EQ(cudaMemcpy(abs_sum.data(), ref.abs_sum(), abs_sum.size() * sizeof(float),
+                       cudaMemcpyDeviceToHost),
+            cudaSuccess);
+  const std::int64_t P = p.out_h(), Q = p.out_w();
+  for (std::int64_t n = 0; n < p.n; ++n)
+    for (std::int64_t k = 0; k < p.k; ++k)
+      for (std::int64_t h = 0; h < P; ++h)
+        for (std::int64_t w = 0; w < Q; ++w) {
+          const auto i = static_cast<std::size_t>(((n * p.k + k) * P + h) * Q + w);
+          const float got = 2.0f * __half2float(y[static_cast<std::size_t>(((n * P + h) * Q + w) * p.k + k)]);
+          ASSERT_LE(std::fabs(got - yr[i]), default_tolerance(v.precision) * abs_sum[i])
+              << "output " << i << ": 2 y = " << got << ", reference " << yr[i];
+        }
 }
 
 }  // namespace

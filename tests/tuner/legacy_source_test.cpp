@@ -2,6 +2,8 @@
 // and time on every test shape, in both layouts and in fp32 and fp16. Fused problems run
 // through cudnnConvolutionBiasActivationForward: its restrictions are outcomes, its results
 // match the fp64 reference (also in place), and a kernel that drops the epilogue is caught.
+// int8 (INT8_EXT: int8 x and w, fp32 y) runs on its own shapes and through the direct API with
+// the workload's alpha.
 #include "plantune/tuner/legacy_source.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +12,7 @@
 #include <map>
 #include <vector>
 
+#include "plantune/core/cuda_check.h"
 #include "plantune/tuner/reference.h"
 #include "plantune/tuner/tuner.h"
 #include "support/gpu_skip.h"
@@ -33,6 +36,8 @@ TEST(LegacySource, MathTypesFollowThePrecision) {
                                    MathType::tensor_op_allow_conversion}));
   EXPECT_EQ(legacy_math_types(Precision::fp16).size(), 4u);
   EXPECT_EQ(legacy_math_types(Precision::bf16).size(), 4u);
+  EXPECT_EQ(legacy_math_types(Precision::int8),
+            (std::vector<MathType>{MathType::default_math, MathType::tensor_op}));
 }
 
 TEST(LegacySource, FusedApiRestrictionsAreKnownWithoutAGpu) {
@@ -241,6 +246,79 @@ TEST(LegacySource, PreparedTacticsOfAVariantAreEightPerMathType) {
   const auto pick = legacy_heuristic_pick(ctx);
   ASSERT_TRUE(pick.has_value());
   EXPECT_NE(pick->math, MathType::fma);
+}
+
+TEST(LegacySource, Int8TacticsValidateOnEveryInt8Shape) {
+  NEED_GPU();
+  ConvTuner tuner;
+  TuneOptions o = plantune::tuner::testing::quick_options();
+  o.graph = false;
+  for (const auto& ic : plantune::tuner::testing::int8_shapes()) {
+    const std::string where = ic.name + " " + to_string(ic.variant);
+    TacticDb db;
+    const TuneResult r = tuner.tune(ic.problem, std::vector<Variant>{ic.variant}, o, db);
+    ASSERT_EQ(r.variants.size(), 1u) << where;
+    const VariantTuning& vt = r.variants[0];
+    std::map<Outcome, int> outcomes;
+    bool precomp_ok = false;
+    for (const Candidate& c : vt.result.candidates) {
+      ++outcomes[c.outcome];
+      const auto& lt = std::get<LegacyConvTactic>(c.tactic);
+      std::cout << "[int8 legacy] " << where << " " << tactic_id(c.tactic) << ": "
+                << to_string(c.outcome) << (c.detail.empty() ? "" : " (" + c.detail + ")") << "\n";
+      // Declines are not_supported outcomes, never failures; nothing computes a wrong answer.
+      EXPECT_NE(c.outcome, Outcome::failed) << where << " " << tactic_id(c.tactic) << ": " << c.detail;
+      EXPECT_NE(c.outcome, Outcome::incorrect) << where << " " << tactic_id(c.tactic) << ": " << c.detail;
+      if (c.outcome != Outcome::ok) continue;
+      ASSERT_TRUE(c.validation.has_value()) << where;
+      EXPECT_TRUE(c.validation->passed()) << where;
+      EXPECT_LE(c.validation->max_rel_error, default_tolerance(Precision::int8)) << where;
+      ASSERT_TRUE(c.timing.has_value()) << where;
+      precomp_ok = precomp_ok || lt.algo == LegacyAlgo::implicit_precomp_gemm;
+    }
+    EXPECT_GE(vt.result.candidates.size(), 8 * legacy_math_types(Precision::int8).size()) << where;
+    EXPECT_TRUE(precomp_ok) << where << ": implicit_precomp_gemm runs INT8_EXT";
+    ASSERT_NE(vt.winner(), nullptr) << where;
+    ASSERT_TRUE(vt.legacy_heuristic.has_value()) << where << ": the legacy heuristic picks for int8";
+    EXPECT_EQ(vt.legacy_heuristic->outcome, Outcome::ok) << where << ": " << vt.legacy_heuristic->detail;
+  }
+}
+
+TEST(LegacySource, Int8ThroughTheDirectApiScalesByAlpha) {
+  NEED_GPU();
+  // As a caller with its own buffers does: exec_problem's context, the heuristic's pick,
+  // prepare_legacy() and ConvRunner::enqueue() with operands whose alpha it sets.
+  ConvTuner tuner;
+  const TuneOptions o = plantune::tuner::testing::quick_options();
+  const ConvProblem p = conv(2, 64, 14, 64, 3, 1, 1);
+  const Variant v{Layout::nhwc, Precision::int8, 0, 0};
+  cudaStream_t s = tuner.stream();
+  ConvWorkload wl(p, v, o.workload, s);
+  const ConvReference ref(wl, s);
+  const ConvSourceContext ctx = tuner.context(p, v, o);
+  EXPECT_EQ(ctx.exec.x_dtype, DType::int8);
+  EXPECT_EQ(ctx.exec.y_dtype, DType::fp32);
+  EXPECT_EQ(ctx.exec.compute, DType::int32);
+  const auto pick = legacy_heuristic_pick(ctx);
+  ASSERT_TRUE(pick.has_value());
+  PreparedTactic t = prepare_legacy(ctx, *pick);
+  ASSERT_EQ(t.outcome, Outcome::ok) << tactic_id(*pick) << ": " << t.detail;
+  t.runner->prepare();
+  void* ws = wl.workspace(t.runner->workspace_bytes(), s);
+  auto run = [&](float alpha) {
+    ConvOperands op = wl.operands(0);
+    op.alpha = alpha;
+    wl.poison_output(s);
+    t.runner->enqueue(op, ws, s);
+    PT_CUDA_CHECK(cudaStreamSynchronize(s));
+    return check_output(wl, ref, default_tolerance(Precision::int8), s);
+  };
+  const Validation scaled = run(wl.output_scale());
+  EXPECT_TRUE(scaled.passed()) << tactic_id(*pick) << ": max rel err " << scaled.max_rel_error;
+  // alpha = 1 leaves the raw integer sums, 127^2 times the values: caught.
+  const Validation raw = run(1.0f);
+  EXPECT_FALSE(raw.passed());
+  EXPECT_GT(raw.max_rel_error, 1.0);
 }
 
 }  // namespace
