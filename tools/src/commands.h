@@ -20,6 +20,7 @@ int cmd_tune(const Args& args);    // cmd_tune.cpp
 int cmd_db(const Args& args);      // cmd_db.cpp
 int cmd_schedule(const Args& args);  // cmd_schedule.cpp
 int cmd_run(const Args& args);     // cmd_run.cpp
+int cmd_compare(const Args& args);  // cmd_compare.cpp
 int cmd_main(const Args& args);    // cmd_main.cpp
 
 }  // namespace plantune::cli

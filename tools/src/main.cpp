@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {
     {"db", plantune::cli::cmd_db, "show, merge, verify or export tactic databases"},
     {"schedule", plantune::cli::cmd_schedule, "build a network's tuned layer schedule (JSON)"},
     {"run", plantune::cli::cmd_run, "check and time a schedule on this GPU (trtexec-like)"},
+    {"compare", plantune::cli::cmd_compare, "per-layer error of fp32/tf32/fp16/bf16/int8 vs FP32"},
 };
 
 void print_usage(std::FILE* f) {
