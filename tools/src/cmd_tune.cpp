@@ -4,6 +4,9 @@
 // heuristic and over graph heuristic A's first choice for convolutions, over the cuBLASLt
 // heuristic's first configuration for GEMMs, workspace) to stdout. GEMMs have no layout: they
 // are tuned once per precision and stored under the nchw placeholder variant (gemm_tuner.h).
+// int8 applies to convolutions only (NHWC; Note [int8 convolution] in conv_workload.h): GEMMs
+// are tuned in the other precisions listed, and a convolution no int8 variant runs is listed as
+// not tuned.
 #include <unistd.h>
 
 #include <chrono>
@@ -49,9 +52,7 @@ std::vector<Precision> parse_precisions(const std::string& s) {
   std::vector<Precision> out;
   for (const auto& p : split_list(s)) {
     auto v = precision_from_string(p);
-    if (!v || *v == Precision::int8) {
-      throw UsageError("--precision: '" + p + "' is not one of fp32, tf32, fp16, bf16");
-    }
+    if (!v) throw UsageError("--precision: '" + p + "' is not one of fp32, tf32, fp16, bf16, int8");
     out.push_back(*v);
   }
   if (out.empty()) throw UsageError("--precision: empty list");
@@ -119,7 +120,10 @@ int cmd_tune(const Args& args) {
   p.positional("model", "built-in model name or network JSON file");
   p.option("--db", "FILE", "tactic database (read first, written back merged)");
   p.option("--batch", "N", "batch size (default: the model's, 1 for built-ins)");
-  p.option("--precision", "LIST", "run precisions, comma separated: fp32,tf32,fp16,bf16", "fp16");
+  p.option("--precision", "LIST",
+           "run precisions, comma separated: fp32,tf32,fp16,bf16,int8 (int8: convolutions "
+           "only, NHWC, int8 x and w, fp32 y, int32 accumulation)",
+           "fp16");
   p.option("--layouts", "LIST", "layouts, comma separated: nchw,nhwc", "nchw,nhwc");
   p.option("--workspace-limit", "BYTES", "largest workspace a tactic may use",
            std::to_string(kDefaultWorkspaceLimit));
@@ -131,13 +135,20 @@ int cmd_tune(const Args& args) {
            "heuristic's)",
            std::to_string(GemmSourceOptions::kDefaultMaxEnumerated));
   p.option("--report", "FILE", "also write the per-layer results as JSON");
-  p.flag("--no-pad", "do not try variants with C and K padded to multiples of 8");
+  p.flag("--no-pad",
+         "do not try variants with C and K padded to multiples of 8 (int8: layers whose C or K "
+         "is not a multiple of 4 then get no int8 variant)");
   p.flag("--retune", "tune even what the database already has");
   if (!p.parse(args)) return 0;
   if (!p.has("--db")) throw UsageError("--db FILE is required");
 
   const std::string db_path = p.get("--db");
   const auto precisions = parse_precisions(p.get("--precision"));
+  // GEMMs have no int8 path (gemm_tuner.h): they are tuned in the other precisions.
+  std::vector<Precision> gemm_precisions;
+  for (Precision pr : precisions) {
+    if (pr != Precision::int8) gemm_precisions.push_back(pr);
+  }
   const auto layouts = parse_layouts(p.get("--layouts"));
   const std::int64_t ws_limit = p.get_int("--workspace-limit");
   if (ws_limit < 0) throw UsageError("--workspace-limit must be >= 0");
@@ -259,8 +270,17 @@ int cmd_tune(const Args& args) {
                                           " has no cuBLASLt epilogue"}});
         continue;
       }
+      if (gemm_precisions.empty()) {
+        table.row({layer_names, shape_of(*gp), "-", "(not tuned: no int8 GEMM path)", "-", "-",
+                   "-", "-", "-", "-", "-"});
+        report.push_back({{"key", key},
+                          {"kind", "gemm"},
+                          {"layers", names},
+                          {"skipped", "int8 GEMMs are not tuned"}});
+        continue;
+      }
       if (!gemm_tuner) gemm_tuner.emplace();
-      const GemmTuneResult r = gemm_tuner->tune(*gp, precisions, go, db);
+      const GemmTuneResult r = gemm_tuner->tune(*gp, gemm_precisions, go, db);
       for (const GemmVariantTuning& vt : r.variants) {
         samples += vt.samples;
         const Candidate* w = vt.winner();
@@ -301,6 +321,16 @@ int cmd_tune(const Args& args) {
     }
     const ConvProblem& prob = std::get<ConvProblem>(problem);
     const auto variants = conv_variants(prob, layouts, precisions, !p.has("--no-pad"));
+    if (variants.empty()) {
+      // Only int8 can leave a convolution without variants (conv_variants in tuner.h).
+      const std::string why =
+          "no variant runs it: int8 needs NHWC, no fused epilogue, and C per group and K "
+          "multiples of 4 or channel padding (groups = 1, without --no-pad)";
+      table.row({layer_names, shape_of(prob), "-", "(not tuned: " + why + ")", "-", "-", "-",
+                 "-", "-", "-", "-"});
+      report.push_back({{"key", key}, {"kind", "conv"}, {"layers", names}, {"skipped", why}});
+      continue;
+    }
     const TuneResult r = tuner.tune(prob, variants, o, db);
     for (const VariantTuning& vt : r.variants) {
       samples += vt.samples;
