@@ -151,7 +151,9 @@ std::vector<float> run_layer(const LayerData& d, const Variant& v, float x_amax,
       done = true;
       break;
     } catch (const Error& err) {
-      if (err.code() != ErrorCode::not_supported) throw;
+      // A tactic cuDNN declines at run time (or rejects as a bad parameter) leaves the next one
+      // to try; a CUDA error is the device's and ends the comparison.
+      if (err.code() != ErrorCode::not_supported && err.code() != ErrorCode::cudnn_error) throw;
       if (reasons.empty()) reasons = tuner::tactic_id(t.config) + ": " + err.what();
     }
   }
