@@ -5,7 +5,8 @@
 # back: device-check.log (everything), info.json, ctest.xml, results.tar.gz (results/ written here).
 #   BUILD_DIR   default build-device
 #   SKIP_BENCH  1 to skip the benchmarks (tuner, layouts and runtime)
-#   SKIP_TUNER_BENCH, SKIP_RUNTIME  1 to skip one of them
+#   SKIP_TUNER_BENCH, SKIP_RUNTIME, SKIP_PRECISION  1 to skip one of them
+#   AGREEMENT   1 to add the tuner's run-to-run agreement (two cold tuning runs, minutes)
 #   TEST_REGEX  run only the tests whose names match (ctest -R)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +63,14 @@ if [ "${SKIP_BENCH:-0}" != "1" ]; then
   if [ "${SKIP_RUNTIME:-0}" != "1" ]; then
     say "runtime"
     BUILD_DIR="$BUILD_DIR" OUT="$OUT" bash scripts/device-runtime.sh >>"$log" 2>&1 || bench_status=$?
+  fi
+  if [ "${SKIP_PRECISION:-0}" != "1" ]; then
+    say "precision"
+    BUILD_DIR="$BUILD_DIR" OUT="$OUT" bash scripts/device-precision.sh >>"$log" 2>&1 || bench_status=$?
+  fi
+  if [ "${AGREEMENT:-0}" = "1" ]; then
+    say "tuner agreement"
+    BUILD_DIR="$BUILD_DIR" OUT="$OUT" bash scripts/device-agreement.sh >>"$log" 2>&1 || bench_status=$?
   fi
   say "benchmarks exit $bench_status"
 fi
