@@ -2,7 +2,7 @@
 # Run-to-run agreement of the tuner on the GPU (after a build): two independent cold tuning runs
 # of ResNet-50's convolutions (fresh databases, fresh random data), then per (layer, variant)
 # the two winners' medians and the share within 3% (tools/tune_report_compare.py agreement).
-# Writes results/tuner/agreement/ and copies the tables to $OUT.
+# Writes results/tuner/agreement/ and copies agreement.md to $OUT.
 # Environment: BUILD_DIR (default build-device), OUT (default ./out), AGREE_BATCH (default 32),
 #   AGREE_PRECISION (default fp16), AGREE_LAYOUTS (default nhwc), TUNE_BUDGET_S (default 150).
 set -uo pipefail
@@ -37,5 +37,5 @@ done
 python3 tools/tune_report_compare.py agreement "$RES/run1.report.json" "$RES/run2.report.json" \
   >"$RES/agreement.md" || status=1
 tail -1 "$RES/agreement.md"
-cp "$RES/agreement.md" "$RES/provenance.txt" "$OUT"/ 2>/dev/null
+cp "$RES/agreement.md" "$OUT"/ 2>/dev/null
 exit $status

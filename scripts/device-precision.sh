@@ -8,7 +8,7 @@
 #      table, report, and the int8 / fp16 and padded / unpadded comparison
 #      (tools/tune_report_compare.py);
 #   3. provenance (date, commit, GPU, driver, cuDNN, commands).
-# Writes results/precision/ and copies the small files to $OUT.
+# Writes results/precision/ and its tarball $OUT/precision.tar.gz.
 # Environment: BUILD_DIR (default build-device), OUT (default ./out), COMPARE_BATCH (default 8),
 #   TUNE_BUDGET_S (default 150).
 set -uo pipefail
@@ -61,6 +61,6 @@ if [ -f "$RES/resnet50_b32_int8_fp16.report.json" ]; then
   grep -E "^conv1 " "$RES/resnet50_b32_int8_fp16.table.txt" >"$RES/conv1_padding.txt"
   cat "$RES/conv1_padding.txt"
 fi
-cp "$RES"/*.txt "$RES"/*.md "$OUT"/ 2>/dev/null
+
 tar czf "$OUT/precision.tar.gz" "$RES"
 exit $status
