@@ -15,15 +15,10 @@ L=${AGREE_LAYOUTS:-nhwc}
 TUNE_BUDGET_S=${TUNE_BUDGET_S:-150}
 RES=results/tuner/agreement
 mkdir -p "$RES" "$OUT"
-export PLANTUNE_COMMIT=${PLANTUNE_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
+source scripts/provenance.sh
 plantune="$BUILD_DIR/tools/plantune"
 status=0
-{
-  echo "date: $(date -u +%FT%TZ)"
-  echo "commit: $PLANTUNE_COMMIT$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
-  echo "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)"
-  "$plantune" info 2>&1 | sed 's/^/info: /'
-} >"$RES/provenance.txt"
+write_provenance "$RES/provenance.txt" "$plantune"
 for run in 1 2; do
   db="$RES/run$run.db.json"
   rm -f "$db" "$db.lock"

@@ -21,18 +21,13 @@ TUNE_LAYOUTS=${TUNE_LAYOUTS:-nhwc,nchw}
 BENCH_MIN_TIME=${BENCH_MIN_TIME:-0.02s}
 RES=results/tuner
 mkdir -p "$RES" "$OUT"
-export PLANTUNE_COMMIT=${PLANTUNE_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
+source scripts/provenance.sh
 plantune="$BUILD_DIR/tools/plantune"
 bench="$BUILD_DIR/benchmarks/tuner_bench"
 status=0
 
 prov="$RES/provenance.txt"
-{
-  echo "date: $(date -u +%FT%TZ)"
-  echo "commit: $PLANTUNE_COMMIT$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
-  echo "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)"
-  "$plantune" info 2>&1 | sed 's/^/info: /'
-} >"$prov"
+write_provenance "$prov" "$plantune"
 
 db="$RES/resnet50_b32.db.json"
 rm -f "$db" "$db.lock"

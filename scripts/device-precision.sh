@@ -19,16 +19,11 @@ COMPARE_BATCH=${COMPARE_BATCH:-8}
 TUNE_BUDGET_S=${TUNE_BUDGET_S:-150}
 RES=results/precision
 mkdir -p "$RES" "$OUT"
-export PLANTUNE_COMMIT=${PLANTUNE_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
+source scripts/provenance.sh
 plantune="$BUILD_DIR/tools/plantune"
 status=0
 prov="$RES/provenance.txt"
-{
-  echo "date: $(date -u +%FT%TZ)"
-  echo "commit: $PLANTUNE_COMMIT$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
-  echo "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)"
-  "$plantune" info 2>&1 | sed 's/^/info: /'
-} >"$prov"
+write_provenance "$prov" "$plantune"
 
 step() {  # step NAME OUTFILE CMD... : runs CMD, stdout to OUTFILE, records command and time
   local name=$1 outfile=$2

@@ -18,16 +18,11 @@ COLD_BUDGET_S=${COLD_BUDGET_S:-40}
 ITERATIONS=${ITERATIONS:-200}
 RES=${RES:-results/runtime}
 mkdir -p "$RES" "$OUT"
-export PLANTUNE_COMMIT=${PLANTUNE_COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
+source scripts/provenance.sh
 plantune="$PWD/$BUILD_DIR/tools/plantune"
 status=0
 prov="$RES/provenance.txt"
-{
-  echo "date: $(date -u +%FT%TZ)"
-  echo "commit: $PLANTUNE_COMMIT"
-  echo "gpu: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null)"
-  "$plantune" info 2>&1 | sed 's/^/info: /'
-} >"$prov"
+write_provenance "$prov" "$plantune"
 ms_since() { echo $(( ($(date +%s%N) - $1) / 1000000 )); }
 
 db="$RES/tactics-h100.json"
