@@ -4,7 +4,9 @@
 # the two winners' medians and the share within 3% (tools/tune_report_compare.py agreement).
 # Writes results/tuner/agreement/ and copies agreement.md to $OUT.
 # Environment: BUILD_DIR (default build-device), OUT (default ./out), AGREE_BATCH (default 32),
-#   AGREE_PRECISION (default fp16), AGREE_LAYOUTS (default nhwc), TUNE_BUDGET_S (default 150).
+#   AGREE_PRECISION (default fp16), AGREE_LAYOUTS (default nhwc), TUNE_BUDGET_S (default 150),
+#   AGREE_FIRST_REPORT (a report of an earlier, independent run of the same problems to use as
+#   run 1, e.g. the fp16 rows of scripts/device-precision.sh's fp16+int8 run: one run fewer).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-device}
@@ -19,7 +21,13 @@ source scripts/provenance.sh
 plantune="$BUILD_DIR/tools/plantune"
 status=0
 write_provenance "$RES/provenance.txt" "$plantune"
-for run in 1 2; do
+runs="1 2"
+if [ -n "${AGREE_FIRST_REPORT:-}" ]; then
+  cp "$AGREE_FIRST_REPORT" "$RES/run1.report.json"
+  echo "run 1: $AGREE_FIRST_REPORT (an earlier run)" >>"$RES/provenance.txt"
+  runs=2
+fi
+for run in $runs; do
   db="$RES/run$run.db.json"
   rm -f "$db" "$db.lock"
   cmd=("$plantune" tune resnet50 --batch "$B" --precision "$PR" --layouts "$L" --db "$db"

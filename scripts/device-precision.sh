@@ -10,13 +10,13 @@
 #   3. provenance (date, commit, GPU, driver, cuDNN, commands).
 # Writes results/precision/ and its tarball $OUT/precision.tar.gz.
 # Environment: BUILD_DIR (default build-device), OUT (default ./out), COMPARE_BATCH (default 8),
-#   TUNE_BUDGET_S (default 150).
+#   TUNE_BUDGET_S (default 240).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
 COMPARE_BATCH=${COMPARE_BATCH:-8}
-TUNE_BUDGET_S=${TUNE_BUDGET_S:-150}
+TUNE_BUDGET_S=${TUNE_BUDGET_S:-240}
 RES=results/precision
 mkdir -p "$RES" "$OUT"
 source scripts/provenance.sh
