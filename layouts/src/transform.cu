@@ -5,6 +5,10 @@
 //   nhwc <-> nhwc family  regather_kernel: pad/unpad/fold/unfold move runs of channels; each
 //                         block writes a contiguous span of destination pixels (modes below)
 //   same layout           precision::cast (or a copy) when it has no padding or fold fill
+// Two specialised kernels take over where they fit (vectors of 16 bytes on both sides):
+//   same-type 1-/2-byte nchw <-> nhwc family   transpose_units_kernel, blocks transposed in
+//                                              registers (Note [register transposes])
+//   3-channel nchw/nhwc -> nhwc_s2d2[_c8]      fold_stem_kernel (Note [stem fold])
 // Every kernel converts each element once (precision/convert.cuh), so a dtype cast is fused;
 // same-type moves skip the conversion. Measured on an H100 (fraction of the device-to-device
 // copy bandwidth, tensors >= 64 MB): see benchmarks/layouts_bench.cpp.
@@ -13,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 
@@ -59,6 +64,15 @@ void with_converter(float s_in, float s_out, F&& f) {
     }
   }
   f(Convert<Tin, Tout>{s_in, s_out});
+}
+
+// Calls f(TypeTag<Tin>{}, TypeTag<Tout>{}) for the storage types of s and d.
+template <typename F>
+void dispatch_pair(DType s, DType d, F&& f) {
+  const bool ok = precision::device::dispatch_storage_type(s, [&](auto si) {
+    precision::device::dispatch_storage_type(d, [&](auto di) { f(si, di); });
+  });
+  PT_REQUIRE(ok, internal, "transform: no kernel for " << to_string(s) << " -> " << to_string(d));
 }
 
 // Shared-memory row padding of one element: a thread reading a tile column touches rows
@@ -559,15 +573,364 @@ void launch_regather(RegatherArgs a, cudaStream_t stream) {
   });
 }
 
-// ---- dispatch --------------------------------------------------------------------------------
+// ---- same-type nchw <-> nhwc family: register transposes -------------------------------------
 
-template <typename F>
-void dispatch_pair(DType s, DType d, F&& f) {
-  const bool ok = precision::device::dispatch_storage_type(s, [&](auto si) {
-    precision::device::dispatch_storage_type(d, [&](auto di) { f(si, di); });
-  });
-  PT_REQUIRE(ok, internal, "transform: no kernel for " << to_string(s) << " -> " << to_string(d));
+// Note [register transposes]: the tile kernels above move 2- and 1-byte elements through
+// shared memory one element at a time (8 or 16 shared accesses per 16 bytes, with 2-way bank
+// conflicts on the way out), which held same-type fp16/bf16/int8 transposes to 0.72-0.79 of
+// the copy bandwidth. A raw move needs no conversion, so a thread can instead load a U x U
+// block of elements (U = 16 / element bytes) as U 16-byte rows, transpose it in registers
+// (byte permutes, no shared memory, no barrier) and store U 16-byte rows. Lanes are laid out
+// LC channel units x (32 / LC) pixel units per warp, so both the loads and the stores of a
+// warp are runs of 64 or 128 contiguous bytes (whole sectors) whichever side is which. The
+// kernel runs when C, the stored channels and H*W (W when folded) are multiples of U and both
+// pointers are 16-byte aligned; everything else keeps the tile kernels.
+
+struct UnitArgs {
+  const void* src;
+  void* dst;
+  std::int32_t c;         // logical channels, a multiple of U
+  std::int32_t cs;        // stored channels of the nhwc-family side, a multiple of U
+  std::int32_t units_c;   // channel units per pixel unit: cs / U towards unfolded nhwc (the
+                          // units past C write zeros), else C / U
+  std::int64_t h, w, hw;  // logical spatial dims, h * w
+  std::int64_t hs, ws;    // stored spatial dims of the nhwc-family side (folded or not)
+  std::int64_t units_p;   // hw / U
+  bool fold;              // the nhwc-family side is folded (then w % U == 0 and cs == 4c)
+  std::int64_t tiles_c, tiles_p, total_tiles;
+};
+
+// out[j] = column j of the U x U block of E-byte elements whose row r is in[r] (4 words each).
+template <int E>
+__device__ __forceinline__ void transpose_block(const unsigned (&in)[16 / E][4],
+                                                unsigned (&out)[16 / E][4]) {
+  if constexpr (E == 4) {
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+#pragma unroll
+      for (int m = 0; m < 4; ++m) out[j][m] = in[m][j];
+    }
+  } else if constexpr (E == 2) {
+    // output word m of row j = 2k + s holds half s of word k of input rows 2m and 2m + 1
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+#pragma unroll
+      for (int m = 0; m < 4; ++m) {
+        out[2 * k][m] = __byte_perm(in[2 * m][k], in[2 * m + 1][k], 0x5410);
+        out[2 * k + 1][m] = __byte_perm(in[2 * m][k], in[2 * m + 1][k], 0x7632);
+      }
+    }
+  } else {
+    static_assert(E == 1, "1-, 2- or 4-byte elements");
+    // output word m of row j = 4k + s holds byte s of word k of input rows 4m .. 4m + 3:
+    // interleave rows pairwise (t0 = a0 b0 a1 b1, t1 = a2 b2 a3 b3, t2/t3 the same of c, d),
+    // then take one half of each pair
+#pragma unroll
+    for (int k = 0; k < 4; ++k) {
+#pragma unroll
+      for (int m = 0; m < 4; ++m) {
+        const unsigned a = in[4 * m][k], b = in[4 * m + 1][k];
+        const unsigned c = in[4 * m + 2][k], d = in[4 * m + 3][k];
+        const unsigned t0 = __byte_perm(a, b, 0x5140), t1 = __byte_perm(a, b, 0x7362);
+        const unsigned t2 = __byte_perm(c, d, 0x5140), t3 = __byte_perm(c, d, 0x7362);
+        out[4 * k][m] = __byte_perm(t0, t2, 0x5410);
+        out[4 * k + 1][m] = __byte_perm(t0, t2, 0x7632);
+        out[4 * k + 2][m] = __byte_perm(t1, t3, 0x5410);
+        out[4 * k + 3][m] = __byte_perm(t1, t3, 0x7632);
+      }
+    }
+  }
 }
+
+__device__ __forceinline__ void load_row16(const unsigned char* p, unsigned (&row)[4]) {
+  const uint4 v = __ldg(reinterpret_cast<const uint4*>(p));
+  row[0] = v.x;
+  row[1] = v.y;
+  row[2] = v.z;
+  row[3] = v.w;
+}
+
+__device__ __forceinline__ void store_row16(unsigned char* p, const unsigned (&row)[4]) {
+  *reinterpret_cast<uint4*>(p) = make_uint4(row[0], row[1], row[2], row[3]);
+}
+
+// One task: the U x U block of image n at channel unit cu (channels c0 = cu*U ..) and pixel unit
+// pu (logical pixels q0 = pu*U ..). Offsets below are in elements, times E for bytes.
+// (A floor of 2 blocks per SM: without it ptxas squeezes some instances into 64 or 48
+// registers and spills.)
+template <int E, int LC, bool kToNhwc>
+__global__ void __launch_bounds__(kThreads, 2) transpose_units_kernel(UnitArgs a) {
+  constexpr int U = 16 / E;
+  constexpr int kTilePixelUnits = kThreads / LC;
+  const auto* __restrict__ src = static_cast<const unsigned char*>(a.src);
+  auto* __restrict__ dst = static_cast<unsigned char*>(a.dst);
+  const int tid = static_cast<int>(threadIdx.x);
+  const int cl = tid % LC, pl = tid / LC;
+  const unsigned zero[4] = {0u, 0u, 0u, 0u};
+
+  for (std::int64_t t = blockIdx.x; t < a.total_tiles; t += gridDim.x) {
+    const std::int64_t rest = t / a.tiles_c;
+    const int cu = static_cast<int>(t - rest * a.tiles_c) * LC + cl;
+    const std::int64_t pu = (rest % a.tiles_p) * kTilePixelUnits + pl;
+    const std::int64_t n = rest / a.tiles_p;
+    if (cu >= a.units_c || pu >= a.units_p) continue;
+    const int c0 = cu * U;
+    const std::int64_t q0 = pu * U;
+    // folded side: the block's U pixels lie in one row h (w % U == 0); pixel w0 + j sits in
+    // stored pixel (h/2, (w0 + j)/2), channel block (h&1)*2 + (j&1)
+    std::int64_t h = 0, fold_base = 0;
+    if (a.fold) {
+      h = q0 / a.w;
+      const std::int64_t w0 = q0 - h * a.w;
+      fold_base = ((n * a.hs + h / 2) * a.ws + w0 / 2) * a.cs + (h & 1) * 2 * a.c + c0;
+    }
+
+    unsigned in[U][4], out[U][4];
+    if constexpr (kToNhwc) {
+      if (c0 >= a.c) {  // a unit of channel padding (unfolded destination only)
+#pragma unroll
+        for (int j = 0; j < U; ++j) store_row16(dst + ((n * a.hw + q0 + j) * a.cs + c0) * E, zero);
+        continue;
+      }
+#pragma unroll
+      for (int r = 0; r < U; ++r) load_row16(src + ((n * a.c + c0 + r) * a.hw + q0) * E, in[r]);
+      transpose_block<E>(in, out);
+      if (!a.fold) {
+#pragma unroll
+        for (int j = 0; j < U; ++j) store_row16(dst + ((n * a.hw + q0 + j) * a.cs + c0) * E, out[j]);
+      } else {
+#pragma unroll
+        for (int j = 0; j < U; ++j) {
+          store_row16(dst + (fold_base + (j >> 1) * a.cs + (j & 1) * a.c) * E, out[j]);
+        }
+        if (h + 1 == a.h && (h & 1) == 0) {  // odd H: the stored pixels' dy = 1 half is fill
+#pragma unroll
+          for (int j = 0; j < U; ++j) {
+            store_row16(dst + (fold_base + 2 * a.c + (j >> 1) * a.cs + (j & 1) * a.c) * E, zero);
+          }
+        }
+      }
+    } else {
+      if (!a.fold) {
+#pragma unroll
+        for (int r = 0; r < U; ++r) load_row16(src + ((n * a.hw + q0 + r) * a.cs + c0) * E, in[r]);
+      } else {
+#pragma unroll
+        for (int r = 0; r < U; ++r) {
+          load_row16(src + (fold_base + (r >> 1) * a.cs + (r & 1) * a.c) * E, in[r]);
+        }
+      }
+      transpose_block<E>(in, out);
+#pragma unroll
+      for (int j = 0; j < U; ++j) store_row16(dst + ((n * a.c + c0 + j) * a.hw + q0) * E, out[j]);
+    }
+  }
+}
+
+template <int E, bool kToNhwc>
+void launch_units(UnitArgs a, cudaStream_t stream) {
+  const auto launch = [&](auto lc) {
+    constexpr int LC = decltype(lc)::value;
+    a.tiles_c = (a.units_c + LC - 1) / LC;
+    a.tiles_p = (a.units_p + kThreads / LC - 1) / (kThreads / LC);
+    a.total_tiles = a.total_tiles * a.tiles_c * a.tiles_p;  // total_tiles held N on entry
+    transpose_units_kernel<E, LC, kToNhwc><<<grid_for(a.total_tiles), kThreads, 0, stream>>>(a);
+  };
+  if (a.units_c >= 5) {
+    launch(std::integral_constant<int, 8>{});
+  } else {
+    launch(std::integral_constant<int, 4>{});
+  }
+}
+
+// Launches the register transpose for a same-type move between nchw and the nhwc family when
+// it fits (Note [register transposes]); returns false, launching nothing, otherwise.
+bool try_unit_transpose(const TransformDesc& d, const void* src, void* dst, bool aligned,
+                        const TransformOptions& o, cudaStream_t stream) {
+  const bool raw = d.src_dtype == d.dst_dtype &&
+                   (d.src_dtype != DType::int8 || o.src_scale == o.dst_scale);
+  const auto e = static_cast<int>(dtype_size(d.src_dtype));
+  if (!raw || !aligned || (e != 1 && e != 2)) return false;
+  const bool to_nhwc = d.src_layout.order == Layout::nchw;
+  const TensorLayout side = to_nhwc ? d.dst_layout : d.src_layout;
+  const auto sd = stored_dims(d.dims, side);
+  const std::int64_t u = 16 / e;
+  UnitArgs a{};
+  a.fold = side.fold == 2;
+  a.hw = d.dims.h * d.dims.w;
+  if (d.dims.c % u != 0 || sd[3] % u != 0) return false;
+  if (a.fold ? d.dims.w % u != 0 || sd[3] != 4 * d.dims.c : a.hw % u != 0) return false;
+  a.src = src;
+  a.dst = dst;
+  a.c = static_cast<std::int32_t>(d.dims.c);  // both checked against int32 by the caller
+  a.cs = static_cast<std::int32_t>(sd[3]);
+  a.units_c = static_cast<std::int32_t>((to_nhwc && !a.fold ? sd[3] : d.dims.c) / u);
+  if (a.units_c < 3) return false;  // fewer than 3 units of channels: the tile kernels do better
+  a.h = d.dims.h;
+  a.w = d.dims.w;
+  a.hs = sd[1];
+  a.ws = sd[2];
+  a.units_p = a.hw / u;
+  a.total_tiles = d.dims.n;
+  if (to_nhwc) {
+    e == 1 ? launch_units<1, true>(a, stream) : launch_units<2, true>(a, stream);
+  } else {
+    e == 1 ? launch_units<1, false>(a, stream) : launch_units<2, false>(a, stream);
+  }
+  return true;
+}
+
+// ---- 3-channel space-to-depth (the RGB stem) -------------------------------------------------
+
+// Note [stem fold]: folding a 3-channel image (nchw or nhwc) into nhwc_s2d2[_c8] moves 12 or
+// 16 elements per destination pixel gathered from two source rows; the general kernels do that
+// with 1- to 4-byte accesses and held it to 0.62-0.64 of the copy bandwidth. Here a thread owns
+// P = 4 consecutive destination pixels of one row: it loads their 2P source columns of both
+// source rows as vectors (nchw: 8 elements of each of the 6 (channel, row) lines; nhwc: the two
+// runs of 2P*3 elements), converts them once, assembles the P*CS destination elements in
+// registers and stores them as 16-byte vectors. It needs W % 8 == 0 (so the vectors are aligned
+// and Wd % P == 0) and 16-byte aligned pointers; an odd H fills the last row's dy = 1 half.
+
+struct StemArgs {
+  const void* src;
+  void* dst;
+  std::int64_t h, w;    // logical spatial dims, w % 8 == 0
+  std::int64_t hd, wd;  // destination stored dims
+  std::int64_t groups;  // wd / P
+  std::int64_t total;   // n * hd * groups
+};
+
+// Loads/stores N consecutive elements in the widest chunks (16, 8 or 4 bytes) that divide
+// N * sizeof(T); the address must be aligned to that chunk.
+template <typename T, int N>
+__device__ __forceinline__ void load_run(const T* p, T (&out)[N]) {
+  constexpr int kBytes = N * static_cast<int>(sizeof(T));
+  if constexpr (kBytes % 16 == 0) {
+    uint4 chunk[kBytes / 16];
+#pragma unroll
+    for (int k = 0; k < kBytes / 16; ++k) chunk[k] = __ldg(reinterpret_cast<const uint4*>(p) + k);
+    std::memcpy(out, chunk, kBytes);
+  } else {
+    static_assert(kBytes % 8 == 0, "runs of 8-byte chunks");
+    uint2 chunk[kBytes / 8];
+#pragma unroll
+    for (int k = 0; k < kBytes / 8; ++k) chunk[k] = __ldg(reinterpret_cast<const uint2*>(p) + k);
+    std::memcpy(out, chunk, kBytes);
+  }
+}
+
+template <typename T, int N>
+__device__ __forceinline__ void store_run(T* p, const T (&in)[N]) {
+  constexpr int kBytes = N * static_cast<int>(sizeof(T));
+  static_assert(kBytes % 16 == 0, "runs of 16-byte chunks");
+  uint4 chunk[kBytes / 16];
+  std::memcpy(chunk, in, kBytes);
+#pragma unroll
+  for (int k = 0; k < kBytes / 16; ++k) reinterpret_cast<uint4*>(p)[k] = chunk[k];
+}
+
+constexpr int kStemPixels = 4;  // destination pixels per thread (P in Note [stem fold])
+
+// (2 blocks per SM as in transpose_units_kernel, for the same reason.)
+template <typename Tin, typename Tout, typename Cvt, int C, int CS, bool kSrcNchw>
+__global__ void __launch_bounds__(kThreads, 2) fold_stem_kernel(StemArgs a, Cvt cvt) {
+  constexpr int P = kStemPixels;
+  constexpr int kRun = 2 * P * C;  // source elements of one row, nhwc order (column, channel)
+  const Tin* __restrict__ src = static_cast<const Tin*>(a.src);
+  Tout* __restrict__ dst = static_cast<Tout*>(a.dst);
+  const Tout zero = zero_value<Tout>();
+  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+
+  for (std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+       t < a.total; t += stride) {
+    const std::int64_t rest = t / a.groups;
+    const std::int64_t g = t - rest * a.groups;
+    const std::int64_t hq = rest % a.hd, n = rest / a.hd;
+    Tout v[2][kRun];  // v[dy][col * C + c]: source (c, 2hq + dy, 2P*g + col)
+#pragma unroll
+    for (int dy = 0; dy < 2; ++dy) {
+      const std::int64_t h = 2 * hq + dy;
+      if (h < a.h) {
+        if constexpr (kSrcNchw) {
+#pragma unroll
+          for (int c = 0; c < C; ++c) {
+            Tin x[2 * P];
+            load_run(src + ((n * C + c) * a.h + h) * a.w + 2 * P * g, x);
+#pragma unroll
+            for (int col = 0; col < 2 * P; ++col) v[dy][col * C + c] = cvt(x[col]);
+          }
+        } else {
+          Tin x[kRun];
+          load_run(src + ((n * a.h + h) * a.w + 2 * P * g) * C, x);
+#pragma unroll
+          for (int i = 0; i < kRun; ++i) v[dy][i] = cvt(x[i]);
+        }
+      } else {
+#pragma unroll
+        for (int i = 0; i < kRun; ++i) v[dy][i] = zero;
+      }
+    }
+    // destination pixel p: the 2C elements of columns 2p, 2p+1 of row dy = 0, the same of
+    // row dy = 1, then CS - 4C zeros of channel padding
+    Tout out[P * CS];
+#pragma unroll
+    for (int p = 0; p < P; ++p) {
+#pragma unroll
+      for (int e = 0; e < CS; ++e) {
+        out[p * CS + e] = e < 2 * C   ? v[0][2 * p * C + e]
+                          : e < 4 * C ? v[1][2 * p * C + e - 2 * C]
+                                      : zero;
+      }
+    }
+    store_run(dst + ((n * a.hd + hq) * a.wd + P * g) * CS, out);
+  }
+}
+
+// Launches the stem fold when it fits (Note [stem fold]); returns false, launching nothing,
+// otherwise.
+bool try_fold_stem(const TransformDesc& d, const void* src, void* dst, bool aligned,
+                   const TransformOptions& o, cudaStream_t stream) {
+  constexpr int C = 3;
+  const TensorLayout sl = d.src_layout, dl = d.dst_layout;
+  if (!aligned || d.dims.c != C || dl.fold != 2 || sl.fold != 1 || sl.channel_align != 1 ||
+      d.dims.w % (2 * kStemPixels) != 0) {
+    return false;
+  }
+  const auto sd = stored_dims(d.dims, dl);
+  if (sd[3] != 12 && sd[3] != 16) return false;
+  StemArgs a{};
+  a.src = src;
+  a.dst = dst;
+  a.h = d.dims.h;
+  a.w = d.dims.w;
+  a.hd = sd[1];
+  a.wd = sd[2];
+  a.groups = a.wd / kStemPixels;
+  a.total = checked_mul(checked_mul(d.dims.n, a.hd), a.groups);
+  const bool nchw = sl.order == Layout::nchw;
+  const unsigned blocks = grid_for((a.total + kThreads - 1) / kThreads);
+  dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
+    using Tin = typename decltype(si)::type;
+    using Tout = typename decltype(di)::type;
+    with_converter<Tin, Tout>(o.src_scale, o.dst_scale, [&](auto cvt) {
+      using Cvt = decltype(cvt);
+      const auto launch = [&](auto cs, auto src_nchw) {
+        fold_stem_kernel<Tin, Tout, Cvt, C, decltype(cs)::value, decltype(src_nchw)::value>
+            <<<blocks, kThreads, 0, stream>>>(a, cvt);
+      };
+      using S12 = std::integral_constant<int, 12>;
+      using S16 = std::integral_constant<int, 16>;
+      if (sd[3] == 12) {
+        nchw ? launch(S12{}, std::true_type{}) : launch(S12{}, std::false_type{});
+      } else {
+        nchw ? launch(S16{}, std::true_type{}) : launch(S16{}, std::false_type{});
+      }
+    });
+  });
+  return true;
+}
+
+// ---- dispatch --------------------------------------------------------------------------------
 
 std::int32_t as_int32(std::int64_t v, const TransformDesc& d, const char* what) {
   // channel indices (times 4 when folded) are 32-bit inside the kernels
@@ -624,6 +987,11 @@ void transform(const TransformDesc& d, const void* src, void* dst, cudaStream_t 
     a.src_scale = options.src_scale;
     a.dst_scale = options.dst_scale;
     a.total_tiles = d.dims.n;
+    if (try_unit_transpose(d, src, dst, aligned_src && aligned_dst, options, stream) ||
+        try_fold_stem(d, src, dst, aligned_src && aligned_dst, options, stream)) {
+      PT_CUDA_CHECK_MSG(cudaGetLastError(), "launching the transform " << to_string(d));
+      return;
+    }
     dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
       using Tin = typename decltype(si)::type;
       using Tout = typename decltype(di)::type;
@@ -655,6 +1023,10 @@ void transform(const TransformDesc& d, const void* src, void* dst, cudaStream_t 
     a.src_scale = options.src_scale;
     a.dst_scale = options.dst_scale;
     a.total_tiles = d.dims.n;
+    if (try_unit_transpose(d, src, dst, aligned_src && aligned_dst, options, stream)) {
+      PT_CUDA_CHECK_MSG(cudaGetLastError(), "launching the transform " << to_string(d));
+      return;
+    }
     dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
       using Tin = typename decltype(si)::type;
       using Tout = typename decltype(di)::type;
@@ -691,6 +1063,10 @@ void transform(const TransformDesc& d, const void* src, void* dst, cudaStream_t 
     a.aligned = aligned_src && aligned_dst;
     a.src_scale = options.src_scale;
     a.dst_scale = options.dst_scale;
+    if (try_fold_stem(d, src, dst, a.aligned, options, stream)) {
+      PT_CUDA_CHECK_MSG(cudaGetLastError(), "launching the transform " << to_string(d));
+      return;
+    }
     dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
       launch_regather<typename decltype(si)::type, typename decltype(di)::type>(a, stream);
     });

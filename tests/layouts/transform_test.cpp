@@ -2,6 +2,9 @@
 // bit for bit, on fresh random data: every pair of layouts, every pair of fp32/fp16/bf16/int8,
 // odd shapes (C = 3, W = 7, sizes off the tile and vector widths), garbage in the source's
 // padding (which must be ignored), misaligned pointers, and one tensor past 2^31 elements.
+// Shapes are chosen to reach every kernel: the tile kernels, the regather modes, the register
+// transposes (same-type 1-/2-byte moves with C, H*W a multiple of 16 / element bytes; int8
+// only with equal scales) and the 3-channel stem fold (W % 8 == 0).
 #include "plantune/layouts/transform.h"
 
 #include <gtest/gtest.h>
@@ -43,28 +46,29 @@ std::vector<std::byte> random_stored(const Dims4& d, TensorLayout l, DType t, st
 }
 
 // Host reference: decode the logical elements, move them, encode (padding and fill are 0).
-std::vector<std::byte> reference(const TransformDesc& d, const std::vector<std::byte>& src) {
+std::vector<std::byte> reference(const TransformDesc& d, const std::vector<std::byte>& src,
+                                 TransformOptions o = {kSrcScale, kDstScale}) {
   const std::int64_t ns = stored_numel(d.dims, d.src_layout);
   std::vector<float> fs(static_cast<std::size_t>(ns));
-  for (std::int64_t i = 0; i < ns; ++i) fs[i] = load_as_float(src.data(), d.src_dtype, i, kSrcScale);
+  for (std::int64_t i = 0; i < ns; ++i) fs[i] = load_as_float(src.data(), d.src_dtype, i, o.src_scale);
   const auto fd = transform_host<float>(fs, d.dims, d.src_layout, d.dst_layout);
   std::vector<std::byte> out(fd.size() * static_cast<std::size_t>(dtype_size(d.dst_dtype)));
   for (std::size_t i = 0; i < fd.size(); ++i) {
-    store_from_float(out.data(), d.dst_dtype, static_cast<std::int64_t>(i), fd[i], kDstScale);
+    store_from_float(out.data(), d.dst_dtype, static_cast<std::int64_t>(i), fd[i], o.dst_scale);
   }
   return out;
 }
 
 // Runs the GPU transform with both pointers `offset` elements into their buffers.
 std::vector<std::byte> run_gpu(const TransformDesc& d, const std::vector<std::byte>& src,
-                               std::size_t offset = 0) {
+                               std::size_t offset = 0, TransformOptions o = {kSrcScale, kDstScale}) {
   const auto sb = static_cast<std::size_t>(dtype_size(d.src_dtype));
   const auto db = static_cast<std::size_t>(dtype_size(d.dst_dtype));
   const auto dst_bytes = static_cast<std::size_t>(stored_bytes(d.dims, d.dst_layout, d.dst_dtype));
   DeviceBuffer<std::byte> d_src(src.size() + offset * sb), d_dst(dst_bytes + offset * db);
   PT_CUDA_CHECK(cudaMemcpy(d_src.data() + offset * sb, src.data(), src.size(), cudaMemcpyHostToDevice));
   PT_CUDA_CHECK(cudaMemset(d_dst.data(), 0x7f, d_dst.bytes()));  // stale bytes must be overwritten
-  transform(d, d_src.data() + offset * sb, d_dst.data() + offset * db, nullptr, {kSrcScale, kDstScale});
+  transform(d, d_src.data() + offset * sb, d_dst.data() + offset * db, nullptr, o);
   PT_CUDA_CHECK(cudaDeviceSynchronize());
   std::vector<std::byte> out(dst_bytes);
   PT_CUDA_CHECK(cudaMemcpy(out.data(), d_dst.data() + offset * db, dst_bytes, cudaMemcpyDeviceToHost));
@@ -93,7 +97,18 @@ const Dims4 kShapes[] = {
     {2, 40, 9, 11},   // C pads to 40 (c8) and 64 (c32)
     {1, 130, 5, 7},   // several channel tiles, ragged
     {2, 16, 33, 35},  // several pixel tiles, ragged
+    // register transposes (U = 8 for 2-byte, 16 for 1-byte elements; tiles of 4 or 8 channel
+    // units x 64 or 32 pixel units)
+    {2, 48, 4, 12},   // 6 (2-byte) / 3 (1-byte) channel units, one ragged tile; c32 pads 2 / 1 units
+    {1, 48, 3, 16},   // folds with odd H (W % 16 == 0)
+    {1, 176, 8, 24},  // 22 / 11 channel units: several channel tiles, ragged; folds for 2-byte
+    {2, 32, 20, 40},  // 4 channel units (2-byte): several pixel tiles, ragged
+    {1, 64, 36, 32},  // several pixel tiles for both sizes; folds for both
+    // stem fold (C = 3, W % 8 == 0)
+    {2, 3, 5, 16},    // odd H
+    {3, 3, 6, 24},    // 3 groups of 4 destination pixels per row
 };
+constexpr int kShapeCount = static_cast<int>(sizeof(kShapes) / sizeof(kShapes[0]));
 
 TEST(Transform, EveryLayoutPairAndTypePairMatchesHostReference) {
   if (!plantune::testing::has_cuda_device()) GTEST_SKIP() << "no CUDA device: GPU transforms";
@@ -115,7 +130,55 @@ TEST(Transform, EveryLayoutPairAndTypePairMatchesHostReference) {
     }
   }
   EXPECT_EQ(bad, 0);
-  EXPECT_EQ(cases, 6 * 7 * 7 * 4 * 4);
+  EXPECT_EQ(cases, kShapeCount * 7 * 7 * 4 * 4);
+}
+
+// Same-type moves with equal scales: the int8 -> int8 raw moves (register transposes, stem
+// fold) only run when the scales agree, which the test above never has.
+TEST(Transform, SameTypeMovesWithEqualScalesMatchHostReference) {
+  if (!plantune::testing::has_cuda_device()) GTEST_SKIP() << "no CUDA device: GPU transforms";
+  std::mt19937 rng(99);
+  const TransformOptions same{0.05f, 0.05f};
+  int cases = 0, bad = 0;
+  for (const Dims4& dims : kShapes) {
+    for (TensorLayout from : kAllLayouts) {
+      for (TensorLayout to : kAllLayouts) {
+        for (DType t : kTypes) {
+          const TransformDesc d{dims, from, t, to, t};
+          const auto src = random_stored(dims, from, t, rng);
+          bad += count_mismatches(d, run_gpu(d, src, 0, same), reference(d, src, same), to_string(d));
+          ++cases;
+          ASSERT_LT(bad, 20) << "stopping after " << cases << " cases";
+        }
+      }
+    }
+  }
+  EXPECT_EQ(bad, 0);
+  EXPECT_EQ(cases, kShapeCount * 7 * 7 * 4);
+}
+
+// The benchmarked transforms (benchmarks/layouts_bench.cpp) at batch 2, with the benchmark's
+// equal scales.
+TEST(Transform, BenchmarkedTransformsAtSmallBatch) {
+  if (!plantune::testing::has_cuda_device()) GTEST_SKIP() << "no CUDA device: GPU transforms";
+  std::mt19937 rng(11);
+  const TransformOptions same{0.05f, 0.05f};
+  const Dims4 act{2, 128, 128, 128}, stem{2, 3, 224, 224}, fold{2, 64, 192, 192};
+  std::vector<TransformDesc> descs;
+  for (DType t : kTypes) {
+    descs.push_back({act, kNCHW, t, kNHWC, t});
+    descs.push_back({act, kNHWC, t, kNCHW, t});
+  }
+  descs.push_back({stem, kNCHW, DType::fp32, kNHWC_S2D2_C8, DType::fp16});
+  descs.push_back({stem, kNHWC, DType::fp16, kNHWC_S2D2_C8, DType::fp16});
+  descs.push_back({stem, kNCHW, DType::fp32, kNHWC_C8, DType::fp16});
+  descs.push_back({fold, kNCHW, DType::fp16, kNHWC_S2D2, DType::fp16});
+  descs.push_back({fold, kNHWC, DType::fp16, kNHWC_S2D2, DType::fp16});
+  descs.push_back({fold, kNHWC_S2D2, DType::fp16, kNCHW, DType::fp16});
+  for (const auto& d : descs) {
+    const auto src = random_stored(d.dims, d.src_layout, d.src_dtype, rng);
+    EXPECT_EQ(count_mismatches(d, run_gpu(d, src, 0, same), reference(d, src, same), to_string(d)), 0);
+  }
 }
 
 TEST(Transform, MisalignedPointersTakeTheScalarPaths) {
