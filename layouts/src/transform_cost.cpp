@@ -46,4 +46,31 @@ double estimate_ms(const TransformCost& measured, const TransformDesc& desc) {
   return static_cast<double>(bytes_moved(desc)) / (measured.gbps * 1e6);
 }
 
+std::optional<double> predict_ms(std::span<const TransformCost> measured,
+                                 const TransformDesc& desc, std::string_view provider) {
+  std::optional<double> exact;
+  const TransformCost* nearest = nullptr;
+  const auto want = static_cast<double>(bytes_moved(desc));
+  auto distance = [&](const TransformCost& c) {
+    return std::abs(std::log(static_cast<double>(c.bytes_moved) / want));
+  };
+  for (const TransformCost& c : measured) {
+    if (c.provider != provider) continue;
+    if (c.desc == desc && c.median_ms > 0.0) {
+      exact = exact ? std::min(*exact, c.median_ms) : c.median_ms;
+      continue;
+    }
+    const TransformDesc& m = c.desc;
+    if (m.src_layout != desc.src_layout || m.dst_layout != desc.dst_layout ||
+        m.src_dtype != desc.src_dtype || m.dst_dtype != desc.dst_dtype) {
+      continue;
+    }
+    if (!(c.gbps > 0.0 && std::isfinite(c.gbps)) || c.bytes_moved <= 0) continue;
+    if (nearest == nullptr || distance(c) < distance(*nearest)) nearest = &c;
+  }
+  if (exact) return exact;
+  if (nearest != nullptr) return estimate_ms(*nearest, desc);
+  return std::nullopt;
+}
+
 }  // namespace plantune::layouts

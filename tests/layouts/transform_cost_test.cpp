@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
 #include <vector>
 
 #include "plantune/core/error.h"
@@ -42,6 +43,29 @@ TEST(TransformCost, EstimateScalesByBytesAtMeasuredBandwidth) {
   TransformCost none = c;
   none.gbps = 0.0;
   EXPECT_THROW(estimate_ms(none, kDesc), Error);
+}
+
+TEST(TransformCost, PredictUsesOneProviderExactFirstThenTheNearestSizeOfTheSameKind) {
+  auto cost = [](std::int64_t n, double ms, std::string provider = "plantune") {
+    TransformDesc d = kDesc;
+    d.dims.n = n;
+    return make_transform_cost(d, std::move(provider), std::vector<double>{ms});
+  };
+  // n = 1 ran at half the bandwidth of n = 64 (a small tensor does not fill the GPU).
+  const std::vector<TransformCost> m = {cost(1, 0.002), cost(64, 0.032), cost(32, 0.02),
+                                        cost(32, 0.019), cost(32, 0.01, "cudnnTransformTensor")};
+  EXPECT_DOUBLE_EQ(*predict_ms(m, kDesc), 0.019);  // exact: the faster of plantune's two
+  EXPECT_DOUBLE_EQ(*predict_ms(m, kDesc, "cudnnTransformTensor"), 0.01);
+  TransformDesc n2 = kDesc;
+  n2.dims.n = 2;  // nearest in bytes: the n = 1 record, scaled by bytes at its bandwidth
+  EXPECT_NEAR(*predict_ms(m, n2), 0.004, 1e-12);
+  TransformDesc n48 = kDesc;
+  n48.dims.n = 48;  // nearest: n = 64 (|log 48/64| < |log 48/32|)
+  EXPECT_NEAR(*predict_ms(m, n48), 0.024, 1e-12);
+  TransformDesc other = kDesc;
+  other.dst_layout = kNHWC_C8;
+  EXPECT_FALSE(predict_ms(m, other).has_value());
+  EXPECT_FALSE(predict_ms({}, kDesc).has_value());
 }
 
 }  // namespace

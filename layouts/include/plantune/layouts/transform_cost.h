@@ -3,8 +3,10 @@
 // per (shape, layouts, dtypes) so that a schedule can weigh a layout change against the faster
 // convolution it buys. Plain data; JSON in transform_cost_json.h.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "plantune/layouts/transform_desc.h"
 
@@ -32,5 +34,13 @@ TransformCost make_transform_cost(const TransformDesc& desc, std::string provide
 // memory-bound transforms of similar size. Throws invalid_argument when the layouts or dtypes
 // differ or the measurement has no bandwidth.
 double estimate_ms(const TransformCost& measured, const TransformDesc& desc);
+
+// The best prediction the records of `provider` in `measured` give for `desc`: the median of
+// a measurement of exactly `desc` (the fastest, when measured several times); else
+// estimate_ms() from the same kind of transform whose bytes_moved is closest to desc's
+// (memory-bound kernels reach their bandwidth only on large tensors, so the nearest size
+// predicts best); nullopt when nothing of that kind was measured.
+std::optional<double> predict_ms(std::span<const TransformCost> measured, const TransformDesc& desc,
+                                 std::string_view provider = "plantune");
 
 }  // namespace plantune::layouts
