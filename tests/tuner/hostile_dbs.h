@@ -91,6 +91,17 @@ inline std::vector<HostileDb> hostile_dbs(const std::string& good) {
       {"invalid_utf8", r("\"command\": \"plantune tune", "\"command\": \"plantune \xff tune"),
        "invalid UTF-8"},
       {"trailing_content", good + "}\n", "after the end of the document"},
+      {"error_unknown_member", r("\"nonfinite\": 0,", "\"nonfinite\": 0, \"median\": 1,"),
+       "unknown member 'median'"},
+      {"error_missing_member", r(", \"cosine\": 0.99999992}", "}"), "missing member 'cosine'"},
+      {"error_nan", r("\"rel_l2\": 0.00041", "\"rel_l2\": \"nan\""),
+       "'nan' is not a number, \"inf\" or \"-inf\""},
+      {"error_negative", r("\"rel_l2\": 0.00041", "\"rel_l2\": -0.1"),
+       "error_vs_fp32 rel_l2 -0.1 must be >= 0"},
+      {"error_fraction_count", r("\"count\": 6422528", "\"count\": 6422528.5"),
+       "expected an integer"},
+      {"error_cosine_above_one", r("\"cosine\": 0.99999992", "\"cosine\": 1.5"),
+       "cosine 1.5 is outside -1..1"},
   };
 }
 

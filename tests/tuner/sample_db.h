@@ -1,6 +1,7 @@
 #pragma once
 // Sample tactics, candidates, entries and environments for the tuner's tests, the concurrent
 // writer helper and the load benchmark. Every value is deterministic in its arguments.
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -69,6 +70,20 @@ inline Candidate failed_candidate(TacticConfig t, Outcome o, std::string detail)
   return c;
 }
 
+// Error metrics of a winner against fp32 with the given rel_l2 (the others consistent with it
+// for an output of `count` elements).
+inline precision::ErrorMetrics error_metrics(double rel_l2, std::int64_t count = 6422528) {
+  precision::ErrorMetrics m;
+  m.count = count;
+  m.max_abs = 3 * rel_l2;
+  m.max_rel = 500 * rel_l2;
+  m.mean_rel = 2 * rel_l2;
+  m.rel_l2 = rel_l2;
+  m.sqnr_db = -20 * std::log10(rel_l2);
+  m.cosine = 1 - rel_l2 * rel_l2 / 2;
+  return m;
+}
+
 inline Provenance provenance(const std::string& date = "2026-11-22T04:12:25Z") {
   return Provenance{date, "plantune tune resnet50 --db tactics.json --batch 32", "156b08b", 1.25};
 }
@@ -128,8 +143,9 @@ inline TacticDb database(std::int64_t entries, int variants = 2, int ok = 3, int
 }
 
 // The small database of docs/tactic-db-format.md: a ResNet-50 3x3 conv with a verified
-// nhwc/fp16 variant and an nchw/tf32 variant needing re-verification, and the final FC layer's
-// GEMM tuned through cuBLASLt.
+// nhwc/fp16 variant (with its error against fp32) and an nchw/tf32 variant needing
+// re-verification (measured before errors were stored: none), and the final FC layer's GEMM
+// tuned through cuBLASLt.
 inline TacticDb small_db() {
   TacticDb db(h200_env());
   ConvProblem conv;
@@ -160,6 +176,8 @@ inline TacticDb small_db() {
       failed_candidate(LegacyConvTactic{LegacyAlgo::winograd_nonfused, MathType::tensor_op},
                        Outcome::incorrect, "max relative error 0.5 > tolerance 0.01");
   nhwc.candidates.push_back(wrong);
+  nhwc.error_vs_fp32 = precision::ErrorMetrics{6422528, 0,      0.0012, 0.21,
+                                               0.0009,  0.00041, 67.7,  0.99999992};
   db.insert(conv, nhwc);
 
   VariantResult tf32;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <limits>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -70,6 +71,49 @@ TEST(TacticDbJson, RoundTripIsExactAndDeterministic) {
   auto entries = db.sorted_entries();
   for (auto it = entries.rbegin(); it != entries.rend(); ++it) reversed.insert(**it);
   EXPECT_EQ(tactic_db_to_json(reversed), text);
+}
+
+// Errors against fp32 with the extreme values the database holds: exact outputs (sqnr +inf),
+// an all-zero reference (rel_l2 +inf, sqnr -inf), tiny and huge numbers.
+TacticDb errors_db() {
+  TacticDb db = testing::database(3, 2);
+  Entry e = *db.find(problem_key(testing::conv_problem(0)));
+  e.variants[0].error_vs_fp32 = testing::error_metrics(3.1e-4, 802816);
+  e.variants[0].error_vs_fp32->sqnr_db = std::numeric_limits<double>::infinity();
+  e.variants[1].error_vs_fp32 = testing::error_metrics(1e-300, 1);
+  e.variants[1].error_vs_fp32->max_rel = e.variants[1].error_vs_fp32->rel_l2 =
+      std::numeric_limits<double>::infinity();
+  e.variants[1].error_vs_fp32->sqnr_db = -std::numeric_limits<double>::infinity();
+  e.variants[1].error_vs_fp32->cosine = -1;
+  db.insert(e);
+  return db;
+}
+
+TEST(TacticDbJson, ErrorVsFp32RoundTripsWithInfinities) {
+  const TacticDb db = errors_db();
+  const std::string text = tactic_db_to_json(db);
+  EXPECT_NE(text.find("\"sqnr_db\": \"inf\""), std::string::npos);
+  EXPECT_NE(text.find("\"sqnr_db\": \"-inf\""), std::string::npos);
+  EXPECT_NE(text.find("\"rel_l2\": \"inf\""), std::string::npos);
+  const TacticDb back = tactic_db_from_json(text, "errors");
+  expect_same_entries(db, back);
+  EXPECT_EQ(tactic_db_to_json(back), text);
+}
+
+// Files written before error_vs_fp32 existed have none: they load, and the variants have none.
+TEST(TacticDbJson, DatabasesWithoutErrorsStillLoad) {
+  const std::string with = tactic_db_to_json(testing::small_db());
+  const std::string line_start = "          \"error_vs_fp32\": {";
+  const auto pos = with.find(line_start);
+  ASSERT_NE(pos, std::string::npos);
+  const std::string old = with.substr(0, pos) + with.substr(with.find('\n', pos) + 1);
+  const TacticDb db = tactic_db_from_json(old, "old.json");
+  TacticDb expected = testing::small_db();
+  Entry e = *expected.sorted_entries()[0];
+  for (auto& v : e.variants) v.error_vs_fp32.reset();
+  expected.insert(e);
+  expect_same_entries(db, expected);
+  EXPECT_EQ(tactic_db_to_json(db), old);
 }
 
 TEST(TacticDbJson, EmptyDatabaseRoundTrips) {
@@ -149,6 +193,7 @@ TEST(TacticDbSchemaSamples, Write) {
   write_text(dir + "/schema_sample_large.json", tactic_db_to_json(large));
   write_text(dir + "/schema_sample_reverify.json", tactic_db_to_json(reverify));
   write_text(dir + "/schema_sample_empty.json", tactic_db_to_json(TacticDb(testing::h200_env())));
+  write_text(dir + "/schema_sample_errors.json", tactic_db_to_json(errors_db()));
 
   const std::set<std::string> schema_invalid = {"wrong_format",
                                                 "schema_version_2",
@@ -163,7 +208,13 @@ TEST(TacticDbSchemaSamples, Write) {
                                                 "unknown_enum",
                                                 "unknown_member",
                                                 "reverify_without_reason",
-                                                "bad_date"};  // the list in CMakeLists.txt
+                                                "bad_date",
+                                                "error_unknown_member",
+                                                "error_missing_member",
+                                                "error_nan",
+                                                "error_negative",
+                                                "error_fraction_count",
+                                                "error_cosine_above_one"};  // as in CMakeLists.txt
   std::size_t written = 0;
   for (const auto& h : testing::hostile_dbs(tactic_db_to_json(testing::small_db()))) {
     if (!schema_invalid.count(h.name)) continue;

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <optional>
+
 #include "plantune/core/error.h"
 #include "plantune/core/graph_builder.h"
 #include "tuner/sample_db.h"
@@ -195,6 +198,104 @@ TEST(TacticDb, MergeKeepsTighterStatisticsAndReportsConflicts) {
                 "(0.0300 ms), theirs graph/eng2/SPLIT_K=1,TILE_SIZE=5 (0.0310 ms); kept "
                 "graph/eng1/SPLIT_K=1,TILE_SIZE=5");
   EXPECT_EQ(outcome.kept_id, winner.kept_id);
+}
+
+TEST(TacticDb, ErrorVsFp32NeedsAWinnerAndSaneValues) {
+  VariantResult r = result(kNhwcFp16, {ok_candidate(graph_tactic(1), 0.1)});
+  r.error_vs_fp32 = testing::error_metrics(4e-4);
+  EXPECT_NO_THROW(r.validate());
+  VariantResult copy = r;
+  EXPECT_EQ(copy, r);
+  copy.error_vs_fp32->rel_l2 = 5e-4;
+  EXPECT_NE(copy, r);  // equality sees the error
+  copy.error_vs_fp32.reset();
+  EXPECT_NE(copy, r);
+  // exact outputs: sqnr +inf is a value the database holds
+  r.error_vs_fp32->sqnr_db = std::numeric_limits<double>::infinity();
+  EXPECT_NO_THROW(r.validate());
+
+  auto rejects = [&](VariantResult bad, const std::string& what) {
+    try {
+      bad.validate();
+      ADD_FAILURE() << "accepted: " << what;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  VariantResult b = r;
+  b.candidates = {failed_candidate(graph_tactic(9), Outcome::not_supported, "")};
+  rejects(b, "error_vs_fp32 is stored without a winner");
+  b = r;
+  b.error_vs_fp32->count = 0;
+  rejects(b, "need count >= 1");
+  b = r;
+  b.error_vs_fp32->nonfinite = b.error_vs_fp32->count + 1;
+  rejects(b, "0 <= nonfinite <= count");
+  b = r;
+  b.error_vs_fp32->rel_l2 = std::numeric_limits<double>::quiet_NaN();
+  rejects(b, "rel_l2 nan must be >= 0");
+  b = r;
+  b.error_vs_fp32->max_abs = -1;
+  rejects(b, "max_abs -1 must be >= 0");
+  b = r;
+  b.error_vs_fp32->sqnr_db = std::numeric_limits<double>::quiet_NaN();
+  rejects(b, "sqnr_db is NaN");
+  b = r;
+  b.error_vs_fp32->cosine = 1.5;
+  rejects(b, "cosine 1.5 is outside -1..1");
+}
+
+// error_vs_fp32 was measured on one winner: a merge keeps it only with that winner.
+TEST(TacticDb, MergeKeepsTheErrorOfTheWinnerItWasMeasuredOn) {
+  const ConvProblem p = testing::conv_problem(0);
+  const std::string key = problem_key(p);
+  auto with_error = [](VariantResult r, std::optional<double> rel_l2) {
+    if (rel_l2) r.error_vs_fp32 = testing::error_metrics(*rel_l2);
+    return r;
+  };
+  auto merged = [&](const VariantResult& a, const VariantResult& b) {
+    TacticDb ours(h200_env()), theirs(h200_env());
+    ours.insert(p, a);
+    theirs.insert(p, b);
+    ours.merge(theirs);
+    return *ours.find(key)->find(a.variant);
+  };
+  // ours' winner (engine 1) stays: ours' error
+  VariantResult m =
+      merged(with_error(result(kNhwcFp16, {ok_candidate(graph_tactic(1), 0.03)}), 1e-4),
+             with_error(result(kNhwcFp16, {ok_candidate(graph_tactic(2), 0.05)}), 2e-4));
+  ASSERT_TRUE(m.error_vs_fp32.has_value());
+  EXPECT_EQ(m.error_vs_fp32->rel_l2, 1e-4);
+  // theirs' winner (engine 2) wins: theirs' error
+  m = merged(with_error(result(kNhwcFp16, {ok_candidate(graph_tactic(1), 0.05)}), 1e-4),
+             with_error(result(kNhwcFp16, {ok_candidate(graph_tactic(2), 0.03)}), 2e-4));
+  EXPECT_EQ(tactic_id(m.winner()->tactic), "graph/eng2/SPLIT_K=1,TILE_SIZE=5");
+  ASSERT_TRUE(m.error_vs_fp32.has_value());
+  EXPECT_EQ(m.error_vs_fp32->rel_l2, 2e-4);
+  // the same winner on both sides, only theirs measured its error: theirs'
+  m = merged(with_error(result(kNhwcFp16, {ok_candidate(graph_tactic(1), 0.03)}), std::nullopt),
+             with_error(result(kNhwcFp16, {ok_candidate(graph_tactic(1), 0.031)}), 2e-4));
+  ASSERT_TRUE(m.error_vs_fp32.has_value());
+  EXPECT_EQ(m.error_vs_fp32->rel_l2, 2e-4);
+  // ours' winner is incorrect on their side: the new winner (engine 3) was nobody's, no error
+  m = merged(with_error(result(kNhwcFp16, {ok_candidate(graph_tactic(1), 0.03),
+                                           ok_candidate(graph_tactic(3), 0.04)}),
+                        1e-4),
+             with_error(result(kNhwcFp16,
+                               {failed_candidate(graph_tactic(1), Outcome::incorrect, "")}),
+                        std::nullopt));
+  EXPECT_EQ(tactic_id(m.winner()->tactic), "graph/eng3/SPLIT_K=1,TILE_SIZE=5");
+  EXPECT_FALSE(m.error_vs_fp32.has_value());
+  EXPECT_NO_THROW(m.validate());
+  // a verified variant replaces an unverified one with its error
+  VariantResult unverified =
+      with_error(result(kNhwcFp16, {ok_candidate(graph_tactic(1), 0.03)}), 1e-4);
+  unverified.needs_reverify = true;
+  unverified.reverify_reason = "cuDNN changed";
+  m = merged(unverified,
+             with_error(result(kNhwcFp16, {ok_candidate(graph_tactic(2), 0.05)}), 3e-4));
+  ASSERT_TRUE(m.error_vs_fp32.has_value());
+  EXPECT_EQ(m.error_vs_fp32->rel_l2, 3e-4);
 }
 
 TEST(TacticDb, MergeIsIdempotentAndTiesKeepOurs) {

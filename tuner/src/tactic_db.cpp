@@ -68,6 +68,14 @@ void merge_variant(const std::string& key, VariantResult& ours, const VariantRes
   if (theirs.provenance.date > ours.provenance.date) ours.provenance = theirs.provenance;
 
   const Candidate* kept = ours.winner();
+  // error_vs_fp32 belongs to the winner it was measured on: the side whose winner is the
+  // merged winner gives it (ours first); none when neither side's is.
+  auto won = [&](const Candidate* w) {
+    return kept != nullptr && w != nullptr && same_tactic(w->tactic, kept->tactic);
+  };
+  if (!(won(ours_winner ? &*ours_winner : nullptr) && ours.error_vs_fp32)) {
+    ours.error_vs_fp32 = won(theirs_winner) ? theirs.error_vs_fp32 : std::nullopt;
+  }
   std::string kept_id = kept ? tactic_id(kept->tactic) : "";
   for (std::size_t i = first_conflict; i < report.conflicts.size(); ++i) {
     report.conflicts[i].kept_id = kept_id;
@@ -84,6 +92,29 @@ void merge_variant(const std::string& key, VariantResult& ours, const VariantRes
     c.kept_id = kept_id;
     report.conflicts.push_back(std::move(c));
   }
+}
+
+// The rules of VariantResult::error_vs_fp32 (tactic_db.h).
+void check_error_vs_fp32(const VariantResult& r, const precision::ErrorMetrics& m) {
+  const std::string where = to_string(r.variant);
+  PT_REQUIRE(r.winner() != nullptr, invalid_argument,
+             "variant " << where << ": error_vs_fp32 is stored without a winner");
+  PT_REQUIRE(m.count >= 1 && m.nonfinite >= 0 && m.nonfinite <= m.count, invalid_argument,
+             "variant " << where << ": error_vs_fp32 count " << m.count << " and nonfinite "
+                        << m.nonfinite << " need count >= 1 and 0 <= nonfinite <= count");
+  const std::pair<const char*, double> errors[] = {
+      {"max_abs", m.max_abs}, {"max_rel", m.max_rel}, {"mean_rel", m.mean_rel},
+      {"rel_l2", m.rel_l2}};
+  for (const auto& [name, v] : errors) {
+    PT_REQUIRE(v >= 0, invalid_argument,  // false for NaN too
+               "variant " << where << ": error_vs_fp32 " << name << " " << v
+                          << " must be >= 0");
+  }
+  PT_REQUIRE(!std::isnan(m.sqnr_db), invalid_argument,
+             "variant " << where << ": error_vs_fp32 sqnr_db is NaN");
+  PT_REQUIRE(m.cosine >= -1 && m.cosine <= 1, invalid_argument,
+             "variant " << where << ": error_vs_fp32 cosine " << m.cosine
+                        << " is outside -1..1");
 }
 
 void sort_variants(std::vector<VariantResult>& v) {
@@ -139,6 +170,7 @@ void detail::check_variant_structure(const VariantResult& r) {
   PT_REQUIRE(r.needs_reverify == !r.reverify_reason.empty(), invalid_argument,
              "variant " << where << ": a reverify reason is required exactly when the variant "
                         << "needs re-verification");
+  if (r.error_vs_fp32) check_error_vs_fp32(r, *r.error_vs_fp32);
   const auto& c = r.candidates;
   for (std::size_t i = 1; i < c.size(); ++i) {
     PT_REQUIRE(!ranks_before(c[i], c[i - 1]), invalid_argument,

@@ -5,8 +5,11 @@
 #include <iterator>
 #include <limits>
 
+#include <nlohmann/json.hpp>
+
 #include "json_members.h"
 #include "plantune/core/error.h"
+#include "plantune/precision/error_metrics_json.h"
 #include "tactic_json_io.h"
 #include "text.h"
 #include "variant_rules.h"
@@ -26,11 +29,15 @@ constexpr std::array<std::string_view, 7> kEnvMembers = {
     "gpu_name",      "compute_capability", "sm_count", "driver_version", "cuda_runtime_version",
     "cudnn_version", "plantune_version"};
 constexpr std::array<std::string_view, 2> kEntryMembers = {"key", "variants"};
-constexpr std::array<std::string_view, 9> kVariantMembers = {
-    "layout",          "precision", "padded_c",   "padded_k",  "status",
-    "reverify_reason", "winner",    "provenance", "candidates"};
+constexpr std::array<std::string_view, 10> kVariantMembers = {
+    "layout",          "precision", "padded_c",   "padded_k",   "status",
+    "reverify_reason", "winner",    "provenance", "candidates", "error_vs_fp32"};
 constexpr std::array<std::string_view, 4> kProvenanceMembers = {"date", "command", "commit",
                                                                 "tuning_seconds"};
+// The members of precision::error_metrics_to_json, in the order they are written; the first two
+// are integers, the others numbers or "inf" / "-inf".
+constexpr std::array<std::string_view, 8> kErrorMembers = {
+    "count", "nonfinite", "max_abs", "max_rel", "mean_rel", "rel_l2", "sqnr_db", "cosine"};
 
 constexpr std::string_view kStatusOk = "ok";
 constexpr std::string_view kStatusReverify = "needs_reverify";
@@ -56,6 +63,27 @@ void write_environment(JsonWriter& w, const Environment& e) {
   w.end_object();
 }
 
+// precision::error_metrics_to_json's members through our writer (one line, fixed order).
+void write_error_metrics(JsonWriter& w, const precision::ErrorMetrics& m) {
+  const nlohmann::json j = precision::error_metrics_to_json(m);
+  PT_REQUIRE(j.size() == kErrorMembers.size(), internal,
+             "error metrics JSON has " << j.size() << " members, the database writes "
+                                       << kErrorMembers.size());
+  w.begin_object(true);
+  for (std::string_view name : kErrorMembers) {
+    const nlohmann::json& v = j.at(std::string(name));
+    w.key(name);
+    if (v.is_number_integer()) {
+      w.integer(v.get<std::int64_t>());
+    } else if (v.is_number()) {
+      w.number(v.get<double>());
+    } else {
+      w.string(v.get<std::string>());
+    }
+  }
+  w.end_object();
+}
+
 void write_variant(JsonWriter& w, const VariantResult& r) {
   w.begin_object();
   detail::write_variant_members(w, r.variant);
@@ -70,6 +98,10 @@ void write_variant(JsonWriter& w, const VariantResult& r) {
     w.string(tactic_id(c->tactic));
   } else {
     w.null();
+  }
+  if (r.error_vs_fp32) {
+    w.key("error_vs_fp32");
+    write_error_metrics(w, *r.error_vs_fp32);
   }
   w.key("provenance");
   w.begin_object(true);
@@ -165,6 +197,38 @@ Provenance read_provenance(JsonReader& r) {
   return p;
 }
 
+// Strictly what write_error_metrics writes (every member, integers where it writes integers,
+// "inf" / "-inf" as the only strings), decoded by precision::error_metrics_from_json. Value
+// ranges are check_variant_structure's.
+precision::ErrorMetrics read_error_metrics(JsonReader& r) {
+  nlohmann::json j = nlohmann::json::object();
+  Members m(r, kErrorMembers);
+  r.begin_object();
+  std::string_view key;
+  while (r.next_member(key)) {
+    const std::size_t i = m.take(key);
+    const std::string name(kErrorMembers[i]);
+    if (i < 2) {
+      j[name] = r.integer(0, std::numeric_limits<std::int64_t>::max());
+    } else if (r.peek() == detail::JsonType::string) {
+      const std::string_view s = r.string_view();
+      if (s != "inf" && s != "-inf") {
+        r.fail(detail::cat("'", s.substr(0, 32), "' is not a number, \"inf\" or \"-inf\""));
+      }
+      j[name] = std::string(s);
+    } else {
+      j[name] = r.number(-std::numeric_limits<double>::max(),
+                         std::numeric_limits<double>::max());
+    }
+  }
+  m.require({0, 1, 2, 3, 4, 5, 6, 7});
+  try {
+    return precision::error_metrics_from_json(j, r.path());
+  } catch (const Error& e) {
+    r.fail(e.what());
+  }
+}
+
 // `scratch` collects the candidates before they move into a vector of the exact size: one
 // allocation per variant instead of a growing vector's several.
 VariantResult read_variant(JsonReader& r, std::vector<Candidate>& scratch) {
@@ -209,12 +273,15 @@ VariantResult read_variant(JsonReader& r, std::vector<Candidate>& scratch) {
       case 7:
         v.provenance = read_provenance(r);
         break;
-      default:
+      case 8:
         scratch.clear();
         r.begin_array();
         while (r.next_element()) scratch.push_back(detail::read_candidate(r));
         v.candidates.reserve(scratch.size());
         std::move(scratch.begin(), scratch.end(), std::back_inserter(v.candidates));
+        break;
+      default:
+        v.error_vs_fp32 = read_error_metrics(r);
         break;
     }
   }

@@ -6,7 +6,8 @@
 namespace plantune::tuner::detail {
 
 // Throws invalid_argument: negative padding, malformed provenance, reverify reason not
-// matching needs_reverify, candidates out of rank order, a tactic listed twice.
+// matching needs_reverify, an error_vs_fp32 without a winner or out of range, candidates out
+// of rank order, a tactic listed twice.
 void check_variant_structure(const VariantResult& r);
 
 }  // namespace plantune::tuner::detail

@@ -16,6 +16,9 @@ struct ErrorMetrics {
   double rel_l2 = 0.0;         // ||t - r||_2 / ||r||_2 (0 when both are 0; inf when only r is)
   double sqnr_db = 0.0;        // 10 log10(sum r^2 / sum (t - r)^2); +inf when t == r
   double cosine = 1.0;         // <t, r> / (|t| |r|); 1 when both are all-zero, 0 when one is
+
+  // Field by field (NaN fields compare unequal; compare() never produces NaN).
+  bool operator==(const ErrorMetrics&) const = default;
 };
 
 struct MetricOptions {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "plantune/core/graph.h"
+#include "plantune/precision/error_metrics.h"
 #include "plantune/tuner/candidate.h"
 #include "plantune/tuner/environment.h"
 #include "plantune/tuner/problem_key.h"
@@ -46,12 +47,19 @@ struct VariantResult {
   Provenance provenance;
   bool needs_reverify = false;  // measured in another environment: re-validate and re-time
   std::string reverify_reason;  // why (non-empty exactly when needs_reverify)
+  // The winner's output against an fp64 reference computed from the unrounded (fp32) inputs:
+  // what running in this variant's precision costs, where each candidate's Validation only
+  // checks it against the same rounded inputs (Note [error vs fp32] in tuner.h). Absent
+  // without a winner, for GEMMs, and in databases written before it was measured.
+  std::optional<precision::ErrorMetrics> error_vs_fp32;
 
   // The first candidate when its outcome is ok; nullptr when no tactic succeeded.
   const Candidate* winner() const;
   // Throws invalid_argument naming the variant: candidate rules (validate(Candidate)),
-  // rank order, a tactic listed twice, negative padding, a malformed provenance date, or a
-  // reverify reason that does not match needs_reverify.
+  // rank order, a tactic listed twice, negative padding, a malformed provenance date, a
+  // reverify reason that does not match needs_reverify, or an error_vs_fp32 without a winner
+  // or out of range (count >= 1, 0 <= nonfinite <= count, no NaN, errors >= 0, cosine in
+  // [-1, 1]).
   void validate() const;
   bool operator==(const VariantResult&) const = default;
 };
@@ -152,6 +160,8 @@ class TacticDb {
   // (TimingStats::tighter_than: smaller spread / sqrt(n), then more samples), else ours.
   // The winner is then the fastest ok candidate; differing winners and differing outcomes
   // are reported as conflicts. The provenance kept is the later-dated one (ours on a tie).
+  // error_vs_fp32 belongs to the winner it was measured on: the merged variant keeps the one
+  // of the side whose winner is the merged winner (ours first), none when neither is.
   MergeReport merge(const TacticDb& other);
 
   // A database with our environment and the entries of `keys` (in any order); keys we do not
