@@ -3,6 +3,7 @@
 // a device.
 #include "plantune/tuner/conv_workload.h"
 
+#include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <gtest/gtest.h>
 
@@ -328,6 +329,61 @@ TEST(ConvWorkload, Fp16StorageAndItsReferenceCopyHoldTheSameRoundedValues) {
     inexact_in_fp16 += (ref[i] * 4096.0f != std::floor(ref[i] * 4096.0f)) ? 1 : 0;
   }
   EXPECT_GT(inexact_in_fp16, 0) << "values use more than 12 fractional bits";
+}
+
+// Exact copies: the hash values u before rounding, kept only for tensors stored in other than
+// fp32; the rounded copies are those values rounded the storage dtype's way.
+TEST(ConvWorkload, ExactCopiesHoldTheUnroundedValuesWhereStorageRounds) {
+  NEED_GPU();
+  Stream s;
+  ConvProblem p = conv(2, 8, 6, 12, 3, 1, 1);
+  ConvProblem fused = p;
+  fused.epilogue = ConvEpilogue{true, true, Activation::relu};
+  const std::int64_t P = p.out_h(), Q = p.out_w();
+  const auto xn = static_cast<std::size_t>(p.n * p.c * p.h * p.w);
+  const auto wn = static_cast<std::size_t>(p.k * p.c * p.r * p.s);
+  const auto zn = static_cast<std::size_t>(p.n * p.k * P * Q);
+  // fp32 storage rounds nothing: no second copy.
+  const ConvWorkload f32(fused, Variant{Layout::nhwc, Precision::fp32, 0, 0}, seeded(41), s.get());
+  EXPECT_EQ(f32.x_exact(), f32.x_ref());
+  EXPECT_EQ(f32.w_exact(), f32.w_ref());
+  EXPECT_EQ(f32.bias_exact(), f32.bias_ref());
+  EXPECT_EQ(f32.z_exact(), f32.z_ref());
+  const auto u_x = download_f(f32.x_ref(), xn);
+  const auto u_w = download_f(f32.w_ref(), wn);
+  const auto u_b = download_f(f32.bias_ref(), static_cast<std::size_t>(p.k));
+  const auto u_z = download_f(f32.z_ref(), zn);
+  // A tensor's exact copy is the fp32 variant's values (same seed); its rounded copy is them
+  // rounded by `round`; rounding changes most of them.
+  auto check = [&](const float* exact, const float* ref, const std::vector<float>& u,
+                   auto round, const char* what) {
+    SCOPED_TRACE(what);
+    EXPECT_NE(exact, ref);
+    const auto e = download_f(exact, u.size());
+    const auto r = download_f(ref, u.size());
+    EXPECT_EQ(e, u);
+    std::size_t rounded = 0;
+    for (std::size_t i = 0; i < u.size(); ++i) {
+      ASSERT_EQ(r[i], round(u[i])) << i;
+      rounded += r[i] != u[i] ? 1 : 0;
+    }
+    EXPECT_GT(rounded, u.size() / 2);
+  };
+  auto to_fp16 = [](float v) { return __half2float(__float2half_rn(v)); };
+  auto to_bf16 = [](float v) { return __bfloat162float(__float2bfloat16_rn(v)); };
+  auto to_int8 = [](float v) { return std::nearbyint(v * 127.0f) / 127.0f; };
+  const ConvWorkload f16(fused, Variant{Layout::nhwc, Precision::fp16, 0, 0}, seeded(41), s.get());
+  check(f16.x_exact(), f16.x_ref(), u_x, to_fp16, "fp16 x");
+  check(f16.w_exact(), f16.w_ref(), u_w, to_fp16, "fp16 w");
+  check(f16.bias_exact(), f16.bias_ref(), u_b, to_fp16, "fp16 bias");
+  check(f16.z_exact(), f16.z_ref(), u_z, to_fp16, "fp16 z");
+  const ConvWorkload b16(fused, Variant{Layout::nchw, Precision::bf16, 0, 0}, seeded(41), s.get());
+  check(b16.x_exact(), b16.x_ref(), u_x, to_bf16, "bf16 x");
+  check(b16.z_exact(), b16.z_ref(), u_z, to_bf16, "bf16 z");
+  const ConvWorkload i8(p, Variant{Layout::nhwc, Precision::int8, 0, 0}, seeded(41), s.get());
+  check(i8.x_exact(), i8.x_ref(), u_x, to_int8, "int8 x");
+  check(i8.w_exact(), i8.w_ref(), u_w, to_int8, "int8 w");
+  EXPECT_EQ(i8.bias_exact(), nullptr);  // no epilogue, no copies
 }
 
 TEST(ConvWorkload, PaddedChannelsAreZeroAndThePadCopyRebuildsThem) {

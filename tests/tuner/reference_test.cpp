@@ -217,4 +217,76 @@ TEST(Reference, CheckOutputCatchesAWriteIntoTheGuardBytes) {
   EXPECT_EQ(v.max_rel_error, 0.0);  // the output itself is right
 }
 
+// The exact reference runs on the unrounded inputs: an fp16 workload's equals the reference of
+// the fp32 workload with the same seed (the same u), bit for bit; its rounded one does not.
+TEST(Reference, ExactInputsGiveTheFp32Reference) {
+  NEED_GPU();
+  Stream s;
+  ConvProblem p = conv(2, 16, 9, 8, 3, 1, 1);
+  p.epilogue = ConvEpilogue{true, true, Activation::none};
+  WorkloadOptions o;
+  o.seed = 77;
+  o.cold_l2 = false;
+  const ConvWorkload f32(p, Variant{Layout::nhwc, Precision::fp32, 0, 0}, o, s.get());
+  const ConvWorkload f16(p, Variant{Layout::nhwc, Precision::fp16, 0, 0}, o, s.get());
+  const auto want = ConvReference(f32, s.get()).y_host();
+  EXPECT_EQ(ConvReference(f32, s.get(), ReferenceInputs::exact).y_host(), want);
+  EXPECT_EQ(ConvReference(f16, s.get(), ReferenceInputs::exact).y_host(), want);
+  const auto rounded = ConvReference(f16, s.get()).y_host();
+  std::size_t differ = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) differ += rounded[i] != want[i] ? 1 : 0;
+  EXPECT_GT(differ, want.size() / 2) << "fp16 rounding changes most outputs";
+}
+
+// output_error reads y in its executed layout (NHWC, K padded 12 -> 16: the pad channels are
+// never compared) and compares every logical output.
+TEST(Reference, OutputErrorComparesEveryOutputInTheExecutedLayout) {
+  NEED_GPU();
+  Stream s;
+  const ConvProblem p = conv(2, 8, 7, 12, 3, 1, 1);
+  WorkloadOptions o;
+  o.seed = 5;
+  o.cold_l2 = false;
+  const ConvWorkload wl(p, Variant{Layout::nhwc, Precision::fp32, 0, 16}, o, s.get());
+  const ConvReference ref(wl, s.get());
+  const std::vector<float> r = ref.y_host();  // NKPQ
+  const std::int64_t P = p.out_h(), Q = p.out_w(), K = 16;
+  std::vector<float> y(static_cast<std::size_t>(p.n * K * P * Q), 1e30f);  // pad channels
+  auto at = [&](std::int64_t n, std::int64_t k, std::int64_t h, std::int64_t w) {
+    return static_cast<std::size_t>(((n * P + h) * Q + w) * K + k);
+  };
+  auto logical = [&](std::int64_t n, std::int64_t k, std::int64_t h, std::int64_t w) {
+    return static_cast<std::size_t>(((n * p.k + k) * P + h) * Q + w);
+  };
+  for (std::int64_t n = 0; n < p.n; ++n)
+    for (std::int64_t k = 0; k < p.k; ++k)
+      for (std::int64_t h = 0; h < P; ++h)
+        for (std::int64_t w = 0; w < Q; ++w) y[at(n, k, h, w)] = r[logical(n, k, h, w)];
+  auto upload = [&] {
+    ASSERT_EQ(cudaMemcpy(wl.operands(0).y, y.data(), y.size() * sizeof(float),
+                         cudaMemcpyHostToDevice),
+              cudaSuccess);
+  };
+  upload();
+  EXPECT_EQ(output_nkpq(wl, s.get()), r);
+  precision::ErrorMetrics m = output_error(wl, ref, s.get());
+  EXPECT_EQ(m.count, p.n * p.k * P * Q);
+  EXPECT_EQ(m.nonfinite, 0);
+  EXPECT_EQ(m.rel_l2, 0.0);
+  // One output off by 0.25: rel_l2 = 0.25 / ||ref||.
+  y[at(1, 11, 3, 4)] += 0.25f;
+  upload();
+  double norm = 0;
+  for (float v : r) norm += static_cast<double>(v) * v;
+  m = output_error(wl, ref, s.get());
+  const double got_delta = static_cast<double>(y[at(1, 11, 3, 4)]) - r[logical(1, 11, 3, 4)];
+  EXPECT_NEAR(m.rel_l2, std::abs(got_delta) / std::sqrt(norm), 1e-9);
+  EXPECT_NEAR(m.max_abs, 0.25, 1e-5);
+  // A NaN output is counted.
+  y[at(0, 2, 0, 0)] = std::nanf("");
+  upload();
+  m = output_error(wl, ref, s.get());
+  EXPECT_EQ(m.nonfinite, 1);
+}
+
 }  // namespace

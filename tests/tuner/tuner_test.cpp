@@ -1,13 +1,18 @@
 // tune(): database first (a warm run times nothing), wrong tactics and out-of-bounds writers
-// injected through the test hook end up `incorrect`, padded variants, variant lists.
+// injected through the test hook end up `incorrect`, padded variants, variant lists, each
+// variant's error against fp32 and the policy's pick.
 #include "plantune/tuner/tuner.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
+#include <string>
 #include <vector>
 
+#include "plantune/tuner/precision_pick.h"
 #include "plantune/tuner/reference.h"
+#include "plantune/tuner/tactic_db_json.h"
 #include "support/gpu_skip.h"
 #include "tuner/conv_shapes.h"
 #include "tuner/tuner_test_kernels.h"
@@ -234,9 +239,69 @@ TEST(Tuner, PaddedVariantValidatesAndCountsThePadding) {
   for (const VariantTuning& vt : r.variants) {
     ASSERT_NE(vt.winner(), nullptr) << to_string(vt.variant);
     EXPECT_TRUE(vt.winner()->validation->passed());
+    // The error against fp32 covers the logical outputs only, padded or not.
+    ASSERT_TRUE(vt.result.error_vs_fp32.has_value()) << to_string(vt.variant);
+    EXPECT_EQ(vt.result.error_vs_fp32->count, p.n * p.k * p.out_h() * p.out_w());
+    EXPECT_GT(vt.result.error_vs_fp32->rel_l2, 0.0);
+    EXPECT_LE(vt.result.error_vs_fp32->rel_l2, 1e-2);
   }
   const auto best = db.best(problem_key(p));
   ASSERT_TRUE(best.has_value());
+}
+
+// Each variant's winner measured against the fp64 reference of the unrounded inputs (Note
+// [error vs fp32] in tuner.h): fp32 is near exact, fp16 and bf16 pay for their input and output
+// rounding (bf16, with 8 significant bits to fp16's 11, more), int8 for its quantization; the
+// database keeps the errors, and pick_variant chooses under a policy with them.
+TEST(Tuner, MeasuresEachVariantsErrorAgainstFp32) {
+  NEED_GPU();
+  ConvTuner tuner;
+  TuneOptions o = plantune::tuner::testing::quick_options();
+  o.budget_seconds = 20;
+  const ConvProblem p = conv(2, 64, 14, 64, 3, 1, 1);
+  const Variant fp32{Layout::nhwc, Precision::fp32, 0, 0};
+  const Variant fp16{Layout::nhwc, Precision::fp16, 0, 0};
+  const Variant bf16{Layout::nhwc, Precision::bf16, 0, 0};
+  const Variant int8{Layout::nhwc, Precision::int8, 0, 0};
+  TacticDb db;
+  const TuneResult r = tuner.tune(p, std::vector<Variant>{fp32, fp16, bf16, int8}, o, db);
+  std::map<Precision, precision::ErrorMetrics> err;
+  for (const VariantTuning& vt : r.variants) {
+    SCOPED_TRACE(to_string(vt.variant));
+    ASSERT_NE(vt.winner(), nullptr);
+    ASSERT_TRUE(vt.result.error_vs_fp32.has_value());
+    const precision::ErrorMetrics& m = *vt.result.error_vs_fp32;
+    EXPECT_EQ(m.count, p.n * p.k * p.out_h() * p.out_w());
+    EXPECT_EQ(m.nonfinite, 0);
+    EXPECT_EQ(db.find(r.key)->find(vt.variant)->error_vs_fp32, vt.result.error_vs_fp32);
+    err[vt.variant.precision] = m;
+  }
+  EXPECT_LT(err[Precision::fp32].rel_l2, 1e-5);
+  EXPECT_GT(err[Precision::fp16].rel_l2, err[Precision::fp32].rel_l2);
+  EXPECT_LE(err[Precision::fp16].rel_l2, 1e-2);
+  EXPECT_GT(err[Precision::bf16].rel_l2, err[Precision::fp16].rel_l2);
+  EXPECT_LE(err[Precision::bf16].rel_l2, 1e-2);
+  EXPECT_GT(err[Precision::int8].rel_l2, err[Precision::fp32].rel_l2);
+  EXPECT_LE(err[Precision::int8].rel_l2, 0.1);
+
+  precision::PrecisionPolicy policy = precision::PrecisionPolicy::defaults();
+  policy.allow(DType::int8);
+  std::string why;
+  const VariantResult* pick = pick_variant(*db.find(r.key), policy, std::nullopt, &why);
+  ASSERT_NE(pick, nullptr) << why;
+  ASSERT_TRUE(pick->error_vs_fp32.has_value()) << why;
+  EXPECT_TRUE(policy.fits(policy_dtype(pick->variant.precision), *pick->error_vs_fp32)) << why;
+  // fp32 only: the fp32 variant, whatever is faster.
+  pick = pick_variant(*db.find(r.key), precision::PrecisionPolicy::fp32_only());
+  ASSERT_NE(pick, nullptr);
+  EXPECT_EQ(pick->variant, fp32);
+
+  // The errors survive the database's JSON and a warm run.
+  const TacticDb back = tactic_db_from_json(tactic_db_to_json(db), "tuned");
+  EXPECT_EQ(*back.find(r.key), *db.find(r.key));
+  const TuneResult warm = tuner.tune(p, std::vector<Variant>{fp16}, o, db);
+  ASSERT_TRUE(warm.variants[0].from_db);
+  EXPECT_EQ(warm.variants[0].result.error_vs_fp32, r.variants[1].result.error_vs_fp32);
 }
 
 TEST(Tuner, ABudgetStopsValidationAndMarksTheRestTimeout) {

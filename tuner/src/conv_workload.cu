@@ -48,11 +48,19 @@ __device__ inline float stored_value<std::int8_t>(std::int8_t q) {
   return static_cast<float>(q) / kInt8Levels;
 }
 
+// Where fill_random_kernel also writes each logical element (unpadded, row-major), as float;
+// null pointers are skipped. `rounded`: the value the stored element stands for (int8:
+// q / 127); `exact`: the hash value u itself, before rounding to the storage dtype.
+struct RefCopies {
+  float* rounded = nullptr;
+  float* exact = nullptr;
+};
+
 // Writes a packed tensor of physical dims (P0, P1, D2, D3) (P0 >= D0, P1 >= D1): logical
-// elements get hash values rounded to T, padding elements zero. `ref` (logical, unpadded,
-// row-major) receives the values the rounded elements stand for, as float, when not null.
+// elements get hash values rounded to T, padding elements zero; `ref` receives the logical
+// elements' float copies.
 template <typename T>
-__global__ void fill_random_kernel(T* out, float* ref, std::int64_t D0, std::int64_t D1,
+__global__ void fill_random_kernel(T* out, RefCopies ref, std::int64_t D0, std::int64_t D1,
                                    std::int64_t D2, std::int64_t D3, std::int64_t P0,
                                    std::int64_t P1, bool channels_last, std::uint64_t seed,
                                    std::uint64_t tensor) {
@@ -71,9 +79,11 @@ __global__ void fill_random_kernel(T* out, float* ref, std::int64_t D0, std::int
     }
     if (d0 < D0 && d1 < D1) {
       const std::int64_t logical = ((d0 * D1 + d1) * D2 + d2) * D3 + d3;
-      const T v = store_value<T>(hash_uniform(seed, tensor, static_cast<std::uint64_t>(logical)));
+      const float u = hash_uniform(seed, tensor, static_cast<std::uint64_t>(logical));
+      const T v = store_value<T>(u);
       out[i] = v;
-      if (ref != nullptr) ref[logical] = stored_value<T>(v);
+      if (ref.rounded != nullptr) ref.rounded[logical] = stored_value<T>(v);
+      if (ref.exact != nullptr) ref.exact[logical] = u;
     } else {
       out[i] = store_value<T>(0.0f);
     }
@@ -105,7 +115,7 @@ __global__ void copy_channels_kernel(const U* src, std::int64_t src_c, U* dst, s
 }
 
 template <typename T>
-void fill_random(void* out, float* ref, std::int64_t D0, std::int64_t D1, std::int64_t D2,
+void fill_random(void* out, RefCopies ref, std::int64_t D0, std::int64_t D1, std::int64_t D2,
                  std::int64_t D3, std::int64_t P0, std::int64_t P1, bool channels_last,
                  std::uint64_t seed, std::uint64_t tensor, cudaStream_t stream) {
   fill_random_kernel<T><<<grid_for(P0 * P1 * D2 * D3), 256, 0, stream>>>(
@@ -113,7 +123,7 @@ void fill_random(void* out, float* ref, std::int64_t D0, std::int64_t D1, std::i
   PT_CHECK_LAUNCH("the random-fill kernel");
 }
 
-void fill_random_dispatch(DType t, void* out, float* ref, std::int64_t D0, std::int64_t D1,
+void fill_random_dispatch(DType t, void* out, RefCopies ref, std::int64_t D0, std::int64_t D1,
                           std::int64_t D2, std::int64_t D3, std::int64_t P0, std::int64_t P1,
                           bool channels_last, std::uint64_t seed, std::uint64_t tensor,
                           cudaStream_t stream) {
@@ -349,28 +359,40 @@ ConvWorkload::ConvWorkload(const ConvProblem& problem, const Variant& variant,
       static_cast<std::size_t>(problem_.k * (problem_.c / problem_.groups) * problem_.r * problem_.s));
   if (epi.bias) bias_ref_ = DeviceBuffer<float>(static_cast<std::size_t>(problem_.k));
   if (epi.residual) z_ref_ = DeviceBuffer<float>(static_cast<std::size_t>(problem_.n * problem_.k * P * Q));
+  // Exact copies only where rounding changed something: x and w stored in other than fp32, the
+  // epilogue's inputs in y's dtype other than fp32 (x_exact() and friends fall back to the
+  // rounded copies otherwise).
+  if (storage_ != DType::fp32) {
+    x_exact_ = DeviceBuffer<float>(x_ref_.size());
+    w_exact_ = DeviceBuffer<float>(w_ref_.size());
+  }
+  if (exec_.y_dtype != DType::fp32) {
+    if (epi.bias) bias_exact_ = DeviceBuffer<float>(bias_ref_.size());
+    if (epi.residual) z_exact_ = DeviceBuffer<float>(z_ref_.size());
+  }
 
   // Slot 0: random x (padded and unpadded), w, guards; then copies to the other slots.
   const bool cl = variant_.layout == Layout::nhwc;
   const std::int64_t cg = problem_.c / problem_.groups;
-  fill_random_dispatch(storage_, at(offsets_.x), x_ref_.data(), problem_.n, problem_.c, problem_.h,
-                       problem_.w, exec_.n, exec_.c, cl, seed_, 1, stream);
+  fill_random_dispatch(storage_, at(offsets_.x), {x_ref_.data(), x_exact_.data()}, problem_.n,
+                       problem_.c, problem_.h, problem_.w, exec_.n, exec_.c, cl, seed_, 1, stream);
   if (padded_c_) {
-    fill_random_dispatch(storage_, at(offsets_.x_src), nullptr, problem_.n, problem_.c, problem_.h,
+    fill_random_dispatch(storage_, at(offsets_.x_src), {}, problem_.n, problem_.c, problem_.h,
                          problem_.w, problem_.n, problem_.c, cl, seed_, 1, stream);
   }
-  fill_random_dispatch(storage_, at(offsets_.w), w_ref_.data(), problem_.k, cg, problem_.r,
-                       problem_.s, exec_.k, exec_.c / exec_.groups, cl, seed_, 2, stream);
+  fill_random_dispatch(storage_, at(offsets_.w), {w_ref_.data(), w_exact_.data()}, problem_.k, cg,
+                       problem_.r, problem_.s, exec_.k, exec_.c / exec_.groups, cl, seed_, 2,
+                       stream);
   // Epilogue inputs: bias as (1, K) padded to (1, K'), z like y (tensor ids 3 and 4).
   if (epi.bias) {
-    fill_random_dispatch(exec_.y_dtype, at(offsets_.bias), bias_ref_.data(), 1, problem_.k, 1, 1,
-                         1, exec_.k, false, seed_, 3, stream);
+    fill_random_dispatch(exec_.y_dtype, at(offsets_.bias), {bias_ref_.data(), bias_exact_.data()},
+                         1, problem_.k, 1, 1, 1, exec_.k, false, seed_, 3, stream);
   }
   if (epi.residual) {
-    fill_random_dispatch(exec_.y_dtype, at(offsets_.z), z_ref_.data(), problem_.n, problem_.k, P,
-                         Q, exec_.n, exec_.k, cl, seed_, 4, stream);
+    fill_random_dispatch(exec_.y_dtype, at(offsets_.z), {z_ref_.data(), z_exact_.data()},
+                         problem_.n, problem_.k, P, Q, exec_.n, exec_.k, cl, seed_, 4, stream);
     if (padded_k_) {
-      fill_random_dispatch(exec_.y_dtype, at(offsets_.z_src), nullptr, problem_.n, problem_.k, P,
+      fill_random_dispatch(exec_.y_dtype, at(offsets_.z_src), {}, problem_.n, problem_.k, P,
                            Q, problem_.n, problem_.k, cl, seed_, 4, stream);
     }
   }

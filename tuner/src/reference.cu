@@ -127,6 +127,33 @@ __global__ void compare_kernel(const T* __restrict__ y, const float* __restrict_
   atomicMax(&out->max_err_bits, __float_as_uint(local_max));
 }
 
+// out[NKPQ] = y at each logical output, read in the executed layout (K_exec channels).
+template <typename T>
+__global__ void gather_kernel(const T* __restrict__ y, float* __restrict__ out, std::int64_t N,
+                              std::int64_t K, std::int64_t K_exec, std::int64_t P, std::int64_t Q,
+                              bool channels_last) {
+  const std::int64_t total = N * K * P * Q;
+  for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < total;
+       i += std::int64_t{gridDim.x} * blockDim.x) {
+    std::int64_t t = i;
+    const std::int64_t oq = t % Q; t /= Q;
+    const std::int64_t op = t % P; t /= P;
+    const std::int64_t k = t % K;
+    const std::int64_t n = t / K;
+    out[i] = detail::to_float<T>(y[offset4(n, k, op, oq, K_exec, P, Q, channels_last)]);
+  }
+}
+
+template <typename T>
+void launch_gather(const void* y, float* out, const ConvWorkload& wl, cudaStream_t stream) {
+  const ConvProblem& p = wl.problem();
+  const std::int64_t total = p.n * p.k * p.out_h() * p.out_w();
+  gather_kernel<T><<<grid_for(total), 256, 0, stream>>>(
+      static_cast<const T*>(y), out, p.n, p.k, wl.exec().k, p.out_h(), p.out_w(),
+      wl.variant().layout == Layout::nhwc);
+  PT_CHECK_LAUNCH("the output gather kernel");
+}
+
 template <typename T>
 void launch_compare(const void* y, const ConvReference& ref, const ConvWorkload& wl,
                     CompareResult* out, cudaStream_t stream) {
@@ -171,13 +198,19 @@ void reference_conv2d(const ConvProblem& p, const float* x, const float* w, cons
   PT_CHECK_LAUNCH("the fp64 reference convolution kernel");
 }
 
-ConvReference::ConvReference(const ConvWorkload& workload, cudaStream_t stream) {
+ConvReference::ConvReference(const ConvWorkload& workload, cudaStream_t stream,
+                             ReferenceInputs inputs) {
   const ConvProblem& p = workload.problem();
   const auto count = static_cast<std::size_t>(p.n * p.k * p.out_h() * p.out_w());
   y_ = DeviceBuffer<float>(count);
   abs_ = DeviceBuffer<float>(count);
-  reference_conv2d(p, workload.x_ref(), workload.w_ref(), workload.bias_ref(), workload.z_ref(),
-                   y_.data(), abs_.data(), stream);
+  if (inputs == ReferenceInputs::exact) {
+    reference_conv2d(p, workload.x_exact(), workload.w_exact(), workload.bias_exact(),
+                     workload.z_exact(), y_.data(), abs_.data(), stream);
+  } else {
+    reference_conv2d(p, workload.x_ref(), workload.w_ref(), workload.bias_ref(),
+                     workload.z_ref(), y_.data(), abs_.data(), stream);
+  }
   PT_CUDA_CHECK(cudaStreamSynchronize(stream));
 }
 
@@ -203,6 +236,28 @@ Validation check_output(const ConvWorkload& workload, const ConvReference& ref, 
   return make_validation(kDirectReferenceName, max_err, tolerance, host.nonfinite == 0,
                          workload.output_guards_intact(stream) &&
                              workload.workspace_guards_intact(stream));
+}
+
+std::vector<float> output_nkpq(const ConvWorkload& workload, cudaStream_t stream) {
+  const ConvProblem& p = workload.problem();
+  DeviceBuffer<float> out(static_cast<std::size_t>(p.n * p.k * p.out_h() * p.out_w()));
+  const void* y = workload.operands(0).y;
+  const DType yt = workload.exec().y_dtype;  // not storage(): int8 variants write fp32
+  switch (yt) {
+    case DType::fp32: launch_gather<float>(y, out.data(), workload, stream); break;
+    case DType::fp16: launch_gather<__half>(y, out.data(), workload, stream); break;
+    case DType::bf16: launch_gather<__nv_bfloat16>(y, out.data(), workload, stream); break;
+    default: PT_FAIL(internal, "output_nkpq: output dtype " << to_string(yt));
+  }
+  PT_CUDA_CHECK(cudaStreamSynchronize(stream));
+  return out.to_host();
+}
+
+precision::ErrorMetrics output_error(const ConvWorkload& workload, const ConvReference& ref,
+                                     cudaStream_t stream) {
+  const std::vector<float> y = output_nkpq(workload, stream);
+  const std::vector<float> r = ref.y_host();
+  return precision::compare(std::span<const float>(y), std::span<const float>(r));
 }
 
 }  // namespace plantune::tuner

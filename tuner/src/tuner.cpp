@@ -121,6 +121,18 @@ void validate_trial(Trial& t, ConvWorkload& wl, const ConvReference& ref, double
   t.valid = true;
 }
 
+// Runs `t` (a timed winner) once more on slot 0 and compares its output with `fp32_ref`
+// (Note [error vs fp32] in tuner.h).
+precision::ErrorMetrics winner_error(Trial& t, ConvWorkload& wl, const ConvReference& fp32_ref,
+                                     cudaStream_t stream) {
+  void* ws = wl.workspace(t.cand.workspace_bytes, stream);
+  wl.poison_output(stream);
+  enqueue_once(wl, *t.prep.runner, ws, 0, stream);
+  PT_CUDA_CHECK_MSG(cudaStreamSynchronize(stream),
+                    "error-vs-fp32 run of " << tactic_id(t.cand.tactic));
+  return output_error(wl, fp32_ref, stream);
+}
+
 // Times the valid trials (successive halving; pinned ones in full) and settles outcomes.
 void time_trials(std::vector<Trial>& trials, ConvWorkload& wl, Measurer& m,
                  const TuneOptions& o, bool halving, Clock::time_point deadline) {
@@ -381,6 +393,24 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
 
   vt.result.variant = variant;
   vt.result.candidates = std::move(cands);
+  if (const Candidate* w = vt.result.winner()) {
+    auto it = std::find_if(trials.begin(), trials.end(), [&](const Trial& t) {
+      return t.valid && same_tactic(t.cand.tactic, w->tactic);
+    });
+    // fp32 storage rounds nothing: the validation reference is already the exact one.
+    const bool rounds = wl.x_exact() != wl.x_ref() || wl.w_exact() != wl.w_ref() ||
+                        wl.bias_exact() != wl.bias_ref() || wl.z_exact() != wl.z_ref();
+    try {
+      std::optional<ConvReference> exact;
+      if (rounds) exact.emplace(wl, s, ReferenceInputs::exact);
+      if (it != trials.end()) {
+        vt.result.error_vs_fp32 = winner_error(*it, wl, exact ? *exact : ref, s);
+      }
+    } catch (const Error& e) {
+      detail::rethrow_if_device_lost(e);
+      vt.notes.push_back("error vs fp32 not measured: " + short_error(e.what()));
+    }
+  }
   vt.seconds = seconds_since(t0);
   vt.samples = measurer_.samples_taken() - samples0;
   vt.result.provenance = Provenance::now(o.command, o.commit, vt.seconds);

@@ -11,7 +11,9 @@
 //   * for a fused problem (ConvProblem::epilogue), bias (K' elements, zero beyond K) and z (y's
 //     executed shape) in y's dtype, as the epilogue asks, random like x and w;
 //   * float copies of the rounded x (NCHW), w (KCRS), bias (K) and z (NKPQ), unpadded, for the
-//     reference (int8: the dequantized values q / 127);
+//     reference (int8: the dequantized values q / 127); and, for tensors stored in other than
+//     fp32, exact copies of the same logical values before rounding (the hash values u), for
+//     the error against fp32 (Note [error vs fp32] in tuner.h);
 //   * `slot_count()` copies of (x, w, y) that together span more than twice the L2 cache, so
 //     that timing one slot after another runs with a cold L2 (Note [cold L2 by rotation]);
 //   * guard bytes (redzones) of kGuardByte before and after every y and around the workspace,
@@ -152,6 +154,13 @@ class ConvWorkload {
   const float* w_ref() const { return w_ref_.data(); }
   const float* bias_ref() const { return bias_ref_.data(); }
   const float* z_ref() const { return z_ref_.data(); }
+  // The same logical values before rounding to the storage dtype (the uniform u; for int8 u,
+  // not q / 127), laid out like the *_ref() copies. Where the tensor is stored in fp32 nothing
+  // rounds, and these return the *_ref() pointers (no second copy is kept).
+  const float* x_exact() const { return x_exact_.empty() ? x_ref() : x_exact_.data(); }
+  const float* w_exact() const { return w_exact_.empty() ? w_ref() : w_exact_.data(); }
+  const float* bias_exact() const { return bias_exact_.empty() ? bias_ref() : bias_exact_.data(); }
+  const float* z_exact() const { return z_exact_.empty() ? z_ref() : z_exact_.data(); }
 
   // Byte sizes of one slot's executed x, w, y.
   std::int64_t x_bytes() const { return x_bytes_; }
@@ -179,6 +188,7 @@ class ConvWorkload {
   bool cold_ = false;
   DeviceBytes slots_buf_;
   DeviceBuffer<float> x_ref_, w_ref_, bias_ref_, z_ref_;
+  DeviceBuffer<float> x_exact_, w_exact_, bias_exact_, z_exact_;  // empty where fp32 storage
   DeviceBytes workspace_;
   std::int64_t workspace_in_use_ = 0;
 };

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "plantune/core/device_buffer.h"
+#include "plantune/precision/error_metrics.h"
 #include "plantune/tuner/candidate.h"
 #include "plantune/tuner/conv_workload.h"
 #include "plantune/tuner/problem_key.h"
@@ -70,11 +71,18 @@ void reference_conv2d(const ConvProblem& p, const float* x, const float* w, floa
 void reference_conv2d(const ConvProblem& p, const float* x, const float* w, const float* bias,
                       const float* z, float* y, float* abs_sum, cudaStream_t stream);
 
+// Which of a workload's input copies a reference is computed from: `rounded`, the values the
+// stored tensors stand for (x_ref() ...; a tactic's correctness), or `exact`, the same values
+// before rounding to the storage dtype (x_exact() ...; the error against fp32, Note [error vs
+// fp32] in tuner.h).
+enum class ReferenceInputs { rounded, exact };
+
 class ConvReference {
  public:
   // Computes the reference of `workload`'s problem (unpadded, epilogue included) from its
-  // x_ref / w_ref / bias_ref / z_ref; waits.
-  ConvReference(const ConvWorkload& workload, cudaStream_t stream);
+  // x_ref / w_ref / bias_ref / z_ref, or from x_exact / w_exact / bias_exact / z_exact; waits.
+  ConvReference(const ConvWorkload& workload, cudaStream_t stream,
+                ReferenceInputs inputs = ReferenceInputs::rounded);
 
   const float* y() const { return y_.data(); }
   const float* abs_sum() const { return abs_.data(); }
@@ -89,5 +97,13 @@ class ConvReference {
 // `stream`. Validation::passed() says whether the tactic may be timed.
 Validation check_output(const ConvWorkload& workload, const ConvReference& ref, double tolerance,
                         cudaStream_t stream);
+
+// Slot 0's y of `workload` as float in NKPQ order (only the first K channels of a padded
+// variant), copied to the host. Synchronizes `stream`.
+std::vector<float> output_nkpq(const ConvWorkload& workload, cudaStream_t stream);
+// Slot 0's y against `ref`, element by element over every output (precision::compare with its
+// default options). Synchronizes `stream`.
+precision::ErrorMetrics output_error(const ConvWorkload& workload, const ConvReference& ref,
+                                     cudaStream_t stream);
 
 }  // namespace plantune::tuner

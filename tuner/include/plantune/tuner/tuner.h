@@ -14,7 +14,22 @@
 //   3. the sound ones are timed by successive halving (measure.h); the legacy heuristic's pick
 //      and graph heuristic A's first choice are always timed in full, so speedups over them
 //      can be reported;
-//   4. the ranked candidates are inserted into the database.
+//   4. the winner runs once more and its output is compared with the fp64 reference of the
+//      unrounded inputs: the variant's error against fp32 (Note [error vs fp32]);
+//   5. the ranked candidates and that error are inserted into the database.
+//
+// Note [error vs fp32]
+// ~~~~~~~~~~~~~~~~~~~~
+// A candidate's Validation compares its output with a reference computed from the same rounded
+// inputs it ran on (reference.h): it tells a correct tactic from a wrong one, not what the
+// precision costs. After a variant is tuned its winner runs once more on the validation slot,
+// and its whole output is compared (precision::compare, every output) with the fp64 reference
+// (the same kernel) computed from the unrounded inputs, ConvWorkload::x_exact() and friends:
+// the fp32 values a network in fp32 would hold. Input rounding (fp16, bf16, int8), TF32 math,
+// the output's rounding and the tactic's own accumulation order all show in it. It is stored as
+// VariantResult::error_vs_fp32, and pick_variant() (precision_pick.h) chooses variants under a
+// PrecisionPolicy with it. fp32 variants round nothing, so their reference is the validation's
+// own. A variant whose winner fails this extra run keeps no error (a note says why).
 #include <cuda_runtime_api.h>
 #include <cudnn_graph.h>
 
