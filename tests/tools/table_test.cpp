@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace plantune::cli {
 namespace {
 
@@ -30,6 +32,9 @@ TEST(Format, FixedBytesDimsAndCat) {
   EXPECT_EQ(si(999), "999");
   EXPECT_EQ(si(1770432), "1.770 M");
   EXPECT_EQ(si(4089184256), "4.089 G");
+  EXPECT_EQ(scientific(0.00031, 1), "3.1e-04");
+  EXPECT_EQ(scientific(2.5e-7, 2), "2.50e-07");
+  EXPECT_EQ(scientific(std::numeric_limits<double>::infinity(), 1), "inf");
 }
 
 TEST(Table, AlignsColumnsWithDashesAndNoTrailingSpaces) {

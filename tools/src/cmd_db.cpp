@@ -25,7 +25,8 @@ using namespace plantune::tuner;
 constexpr const char* kActions =
     "usage: plantune db <action> [arguments] [--help]\n\n"
     "actions:\n"
-    "  show     the entries of a tactic database: each variant's winner, time and spread\n"
+    "  show     the entries of a tactic database: each variant's winner, time, spread and\n"
+    "           error against fp32\n"
     "  merge    merge database B into A (tighter statistics kept, conflicts reported)\n"
     "  verify   check a database: format, consistency, environment; exit 1 on problems\n"
     "  export   the entries of some keys, or of a model's layers, into a new database\n";
@@ -61,7 +62,8 @@ void count_reverify_reasons(const Entry& e, std::map<std::string, int>& reasons)
 int show(const Args& args) {
   ArgParser p("plantune db show",
               "print the entries of a tactic database: each variant's winner, its median time, "
-              "spread and number of runs");
+              "spread and number of runs, and the winner's error against fp32 (rel_l2; '-' "
+              "when none was measured)");
   p.positional("file", "tactic database (JSON)");
   p.option("--key", "TEXT", "only entries whose key contains TEXT");
   p.flag("--candidates", "also list every candidate of each variant, in rank order");
@@ -81,6 +83,7 @@ int show(const Args& args) {
   t.column("n", Table::Align::right);
   t.column("ok/tried", Table::Align::right);
   t.column("workspace", Table::Align::right);
+  t.column("err vs fp32", Table::Align::right);
   std::size_t shown = 0;
   std::map<std::string, int> reasons;
   for (const Entry* e : db.sorted_entries()) {
@@ -95,7 +98,8 @@ int show(const Args& args) {
              w ? tactic_id(w->tactic) : "(none ok)", ms(w), w ? percent(w->timing->spread()) : "-",
              w ? std::to_string(w->timing->n) : "-",
              cat(std::to_string(ok), "/", std::to_string(v.candidates.size())),
-             w ? human_bytes(w->workspace_bytes) : "-"});
+             w ? human_bytes(w->workspace_bytes) : "-",
+             v.error_vs_fp32 ? scientific(v.error_vs_fp32->rel_l2, 1) : "-"});
       if (!all) continue;
       for (std::size_t i = 0; i < v.candidates.size(); ++i) {
         const Candidate& c = v.candidates[i];
@@ -103,7 +107,8 @@ int show(const Args& args) {
         if (!c.detail.empty()) what += cat(" (", c.detail, ")");
         t.row({cat("  #", std::to_string(i + 1)), "", what, tactic_id(c.tactic), ms(&c),
                c.timing ? percent(c.timing->spread()) : "-",
-               c.timing ? std::to_string(c.timing->n) : "-", "", human_bytes(c.workspace_bytes)});
+               c.timing ? std::to_string(c.timing->n) : "-", "", human_bytes(c.workspace_bytes),
+               ""});
       }
     }
   }

@@ -1,6 +1,7 @@
 // `plantune tune`: tune every distinct convolution (cuDNN) and fully connected layer (cuBLASLt
 // GEMM) of a model or network file on this GPU and keep the results in a tactic database.
-// Progress goes to stderr; the per-layer table (winner, time, speedups over the legacy
+// Progress goes to stderr; the per-layer table (winner, time, the winner's error against fp32
+// as rel_l2 for convolutions (Note [error vs fp32] in tuner.h), speedups over the legacy
 // heuristic and over graph heuristic A's first choice for convolutions, over the cuBLASLt
 // heuristic's first configuration for GEMMs, workspace) to stdout. GEMMs have no layout: they
 // are tuned once per precision and stored under the nchw placeholder variant (gemm_tuner.h).
@@ -26,6 +27,7 @@
 #include "args.h"
 #include "commands.h"
 #include "plantune/models/registry.h"
+#include "plantune/precision/error_metrics_json.h"
 #include "plantune/tuner/device_environment.h"
 #include "plantune/tuner/gemm_tuner.h"
 #include "plantune/tuner/problem_from_graph.h"
@@ -75,6 +77,16 @@ std::string ms(double v) { return fixed(v, 4); }
 std::string speedup(const std::optional<Candidate>& base, const Candidate* winner) {
   if (!base || !base->timing || winner == nullptr || !winner->timing) return "-";
   return fixed(base->timing->median_ms / winner->timing->median_ms, 2) + "x";
+}
+
+// The error column: rel_l2 against fp32 ("3.1e-04"), "-" when none was measured.
+std::string error_cell(const VariantResult& r) {
+  return r.error_vs_fp32 ? scientific(r.error_vs_fp32->rel_l2, 1) : "-";
+}
+
+// The report's "error_vs_fp32": the metrics (error_metrics_json.h), null when none.
+nlohmann::json error_json(const VariantResult& r) {
+  return r.error_vs_fp32 ? precision::error_metrics_to_json(*r.error_vs_fp32) : nlohmann::json();
 }
 
 std::string shape_of(const ConvProblem& p) {
@@ -226,9 +238,9 @@ int cmd_tune(const Args& args) {
   ConvTuner tuner;
   std::optional<GemmTuner> gemm_tuner;  // made at the first GEMM
   Table table;
-  for (const char* h : {"layer(s)", "shape", "variant", "winner", "ms", "vs legacy heur",
-                        "vs graph heur A", "vs cublasLt heur", "workspace", "tactics ok/all",
-                        "tuned s"}) {
+  for (const char* h : {"layer(s)", "shape", "variant", "winner", "ms", "err vs fp32",
+                        "vs legacy heur", "vs graph heur A", "vs cublasLt heur", "workspace",
+                        "tactics ok/all", "tuned s"}) {
     const std::string hs = h;
     table.column(hs, hs == "layer(s)" || hs == "shape" || hs == "variant" || hs == "winner"
                          ? Table::Align::left
@@ -262,7 +274,7 @@ int cmd_tune(const Args& args) {
     if (const auto* gp = std::get_if<GemmProblem>(&problem)) {
       if (!gemm_epilogue_supported(gp->activation)) {
         table.row({layer_names, shape_of(*gp), "-", "(not tuned: no cuBLASLt epilogue)", "-", "-",
-                   "-", "-", "-", "-", "-"});
+                   "-", "-", "-", "-", "-", "-"});
         report.push_back({{"key", key},
                           {"kind", "gemm"},
                           {"layers", names},
@@ -272,7 +284,7 @@ int cmd_tune(const Args& args) {
       }
       if (gemm_precisions.empty()) {
         table.row({layer_names, shape_of(*gp), "-", "(not tuned: no int8 GEMM path)", "-", "-",
-                   "-", "-", "-", "-", "-"});
+                   "-", "-", "-", "-", "-", "-"});
         report.push_back({{"key", key},
                           {"kind", "gemm"},
                           {"layers", names},
@@ -288,7 +300,8 @@ int cmd_tune(const Args& args) {
         for (const Candidate& c : vt.result.candidates) ok += c.outcome == Outcome::ok ? 1 : 0;
         const std::string pname(to_string(vt.variant.precision));
         table.row({layer_names, shape_of(*gp), pname, w ? tactic_id(w->tactic) : "(none)",
-                   w ? ms(w->timing->median_ms) : "-", "-", "-", speedup(vt.heuristic, w),
+                   w ? ms(w->timing->median_ms) : "-", error_cell(vt.result), "-", "-",
+                   speedup(vt.heuristic, w),
                    w ? human_bytes(w->workspace_bytes) : "-",
                    cat(std::to_string(ok), "/", std::to_string(vt.result.candidates.size())),
                    vt.from_db ? "db" : fixed(vt.seconds, 2)});
@@ -306,6 +319,7 @@ int cmd_tune(const Args& args) {
                               {"samples", vt.samples},
                               {"candidates", vt.result.candidates.size()},
                               {"ok", ok},
+                              {"error_vs_fp32", error_json(vt.result)},
                               {"notes", vt.notes}};
         put(row, "winner", w);
         put(row, "cublaslt_heuristic", vt.heuristic ? &*vt.heuristic : nullptr);
@@ -327,7 +341,7 @@ int cmd_tune(const Args& args) {
           "no variant runs it: int8 needs NHWC, no fused epilogue, and C per group and K "
           "multiples of 4 or channel padding (groups = 1, without --no-pad)";
       table.row({layer_names, shape_of(prob), "-", "(not tuned: " + why + ")", "-", "-", "-",
-                 "-", "-", "-", "-"});
+                 "-", "-", "-", "-", "-"});
       report.push_back({{"key", key}, {"kind", "conv"}, {"layers", names}, {"skipped", why}});
       continue;
     }
@@ -339,7 +353,8 @@ int cmd_tune(const Args& args) {
       for (const Candidate& c : vt.result.candidates) ok += c.outcome == Outcome::ok ? 1 : 0;
       const std::string vname = to_string(vt.variant);
       table.row({layer_names, shape_of(prob), vname, w ? tactic_id(w->tactic) : "(none)",
-                 w ? ms(w->timing->median_ms) : "-", speedup(vt.legacy_heuristic, w),
+                 w ? ms(w->timing->median_ms) : "-", error_cell(vt.result),
+                 speedup(vt.legacy_heuristic, w),
                  speedup(vt.heuristic_a, w), "-", w ? human_bytes(w->workspace_bytes) : "-",
                  cat(std::to_string(ok), "/", std::to_string(vt.result.candidates.size())),
                  vt.from_db ? "db" : fixed(vt.seconds, 2)});
@@ -356,7 +371,8 @@ int cmd_tune(const Args& args) {
                             {"timed", vt.tactics_timed},
                             {"samples", vt.samples},
                             {"candidates", vt.result.candidates.size()},
-                            {"ok", ok}};
+                            {"ok", ok},
+                            {"error_vs_fp32", error_json(vt.result)}};
       put(row, "winner", w);
       put(row, "legacy_heuristic", vt.legacy_heuristic ? &*vt.legacy_heuristic : nullptr);
       put(row, "graph_heuristic_a", vt.heuristic_a ? &*vt.heuristic_a : nullptr);

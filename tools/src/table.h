@@ -38,6 +38,14 @@ inline std::string fixed(double v, int decimals) {
   return buf;
 }
 
+// `v` in scientific notation with `decimals` digits after the point: scientific(0.00031, 1) ->
+// "3.1e-04"; "inf" for infinity.
+inline std::string scientific(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*e", decimals, v);
+  return buf;
+}
+
 // Binary units with one decimal: 512 -> "512 B", 3211264 -> "3.1 MiB".
 inline std::string human_bytes(std::int64_t bytes) {
   static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
