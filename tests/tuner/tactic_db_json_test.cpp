@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "plantune/core/error.h"
+#include "plantune/layouts/transform_cost.h"
 #include "tuner/hostile_dbs.h"
 #include "tuner/sample_db.h"
 
@@ -116,6 +117,54 @@ TEST(TacticDbJson, DatabasesWithoutErrorsStillLoad) {
   EXPECT_EQ(tactic_db_to_json(db), old);
 }
 
+// The small database plus two measured transforms (one of them by cudnnTransformTensor).
+TacticDb transforms_db() {
+  TacticDb db = testing::small_db();
+  const layouts::TransformDesc d{{32, 64, 56, 56}, layouts::kNCHW, DType::fp16, layouts::kNHWC,
+                                 DType::fp16};
+  db.put_transform(layouts::make_transform_cost(d, "plantune", std::vector<double>{0.021, 0.02, 0.023}));
+  db.put_transform(layouts::make_transform_cost(d, "cudnnTransformTensor", std::vector<double>{0.03}));
+  const layouts::TransformDesc pad{{32, 3, 224, 224}, layouts::kNHWC, DType::fp16,
+                                   layouts::kNHWC_C8, DType::fp16};
+  db.put_transform(layouts::make_transform_cost(pad, "plantune", std::vector<double>{0.0193}));
+  return db;
+}
+
+TEST(TacticDbJson, TransformCostsRoundTrip) {
+  const TacticDb db = transforms_db();
+  const std::string text = tactic_db_to_json(db);
+  EXPECT_NE(text.find("\"transforms\": ["), std::string::npos) << text;
+  EXPECT_NE(text.find("\"dst_layout\": \"nhwc_c8\""), std::string::npos);
+  const TacticDb back = tactic_db_from_json(text, "transforms.json");
+  expect_same_entries(db, back);
+  EXPECT_EQ(back.transforms(), db.transforms());
+  EXPECT_EQ(tactic_db_to_json(back), text);
+  // A database without transforms writes no "transforms" member (older readers load it).
+  EXPECT_EQ(tactic_db_to_json(testing::small_db()).find("\"transforms\""), std::string::npos);
+}
+
+TEST(TacticDbJson, BadTransformRecordsAreRefusedNamingTheProblem) {
+  const std::string good = tactic_db_to_json(transforms_db());
+  auto refused = [&](const std::string& from, const std::string& to, const std::string& why) {
+    std::string bad = good;
+    const auto pos = bad.find(from);
+    ASSERT_NE(pos, std::string::npos) << from;
+    bad.replace(pos, from.size(), to);
+    try {
+      tactic_db_from_json(bad, "bad.json");
+      ADD_FAILURE() << "accepted: " << to;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::parse_error) << e.what();
+      EXPECT_NE(std::string(e.what()).find(why), std::string::npos) << e.what();
+    }
+  };
+  refused("\"provider\": \"cudnnTransformTensor\"", "\"provider\": \"plantune\"", "appears twice");
+  refused("\"dst_layout\": \"nhwc_c8\"", "\"dst_layout\": \"nhwc_c9\"", "nhwc_c9");
+  refused("\"repetitions\": 1,", "\"repetitions\": 0,", "repetitions");
+  refused("\"min_ms\": 0.02,", "\"min_ms\": 0.025,", "min_ms <= median_ms");
+  refused("\"gbps\"", "\"gbps_typo\"", "unknown member 'gbps_typo'");
+}
+
 TEST(TacticDbJson, EmptyDatabaseRoundTrips) {
   TacticDb db(testing::h200_env());
   std::string text = tactic_db_to_json(db);
@@ -194,6 +243,7 @@ TEST(TacticDbSchemaSamples, Write) {
   write_text(dir + "/schema_sample_reverify.json", tactic_db_to_json(reverify));
   write_text(dir + "/schema_sample_empty.json", tactic_db_to_json(TacticDb(testing::h200_env())));
   write_text(dir + "/schema_sample_errors.json", tactic_db_to_json(errors_db()));
+  write_text(dir + "/schema_sample_transforms.json", tactic_db_to_json(transforms_db()));
 
   const std::set<std::string> schema_invalid = {"wrong_format",
                                                 "schema_version_2",

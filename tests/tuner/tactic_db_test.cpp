@@ -351,6 +351,43 @@ TEST(TacticDb, MergeAppliesTheEnvironmentCheck) {
   EXPECT_EQ(empty.size(), 2u);
 }
 
+// Transform costs: one record per (desc, provider), the tighter one kept; merged unless the
+// other database's environment is rejected; kept by subsets.
+TEST(TacticDb, TransformCostsKeepTheTighterRecordAndFollowMergesAndSubsets) {
+  using layouts::make_transform_cost;
+  const layouts::TransformDesc d{{8, 64, 56, 56}, layouts::kNCHW, DType::fp16, layouts::kNHWC,
+                                 DType::fp16};
+  TacticDb db = testing::database(1);
+  EXPECT_TRUE(db.put_transform(make_transform_cost(d, "plantune", std::vector<double>{0.01, 0.02})));
+  // Fewer repetitions: not tighter. Same count, smaller spread: tighter.
+  EXPECT_FALSE(db.put_transform(make_transform_cost(d, "plantune", std::vector<double>{0.005})));
+  EXPECT_TRUE(db.put_transform(make_transform_cost(d, "plantune", std::vector<double>{0.012, 0.013})));
+  ASSERT_EQ(db.transforms().size(), 1u);
+  EXPECT_DOUBLE_EQ(db.transforms()[0].median_ms, 0.0125);
+  EXPECT_TRUE(db.put_transform(make_transform_cost(d, "cudnnTransformTensor", std::vector<double>{0.02})));
+  EXPECT_EQ(db.transforms().size(), 2u);
+  layouts::TransformCost broken = db.transforms()[0];
+  broken.median_ms = 0.0;
+  EXPECT_THROW(db.put_transform(broken), Error);
+
+  TacticDb other = testing::database(2);
+  layouts::TransformDesc big = d;
+  big.dims.n = 32;
+  other.put_transform(make_transform_cost(big, "plantune", std::vector<double>{0.04}));
+  db.merge(other);
+  EXPECT_EQ(db.transforms().size(), 3u);
+  Environment elsewhere = h200_env();
+  elsewhere.gpu_name = "NVIDIA H100";
+  TacticDb foreign(elsewhere);
+  big.dims.n = 64;
+  foreign.put_transform(make_transform_cost(big, "plantune", std::vector<double>{0.08}));
+  EXPECT_EQ(db.merge(foreign).environment.verdict, EnvVerdict::reject);
+  EXPECT_EQ(db.transforms().size(), 3u);
+
+  const std::vector<std::string> none;
+  EXPECT_EQ(db.subset(none).transforms(), db.transforms());
+}
+
 TEST(TacticDb, SubsetsByKeysAndByGraph) {
   TacticDb db = testing::database(10);
   std::vector<std::string> keys = {testing::entry(3).key, testing::entry(7).key, "conv2d missing"};

@@ -316,6 +316,7 @@ MergeReport TacticDb::merge(const TacticDb& other) {
   std::string reason =
       detail::cat("measured in another environment: ", report.environment.reason());
 
+  for (const layouts::TransformCost& c : other.transforms_) put_transform(c);
   for (const Entry* theirs : other.sorted_entries()) {
     Entry incoming = *theirs;
     if (reverify) {
@@ -349,9 +350,27 @@ MergeReport TacticDb::merge(const TacticDb& other) {
   return report;
 }
 
+bool TacticDb::put_transform(const layouts::TransformCost& c) {
+  layouts::validate(c.desc);
+  PT_REQUIRE(c.median_ms > 0.0 && c.repetitions >= 1 && !c.provider.empty(), invalid_argument,
+             "transform cost of " << layouts::to_string(c.desc)
+                                  << ": needs a provider, a positive median and repetitions");
+  auto spread = [](const layouts::TransformCost& t) { return t.max_ms / t.min_ms; };
+  for (layouts::TransformCost& t : transforms_) {
+    if (t.desc != c.desc || t.provider != c.provider) continue;
+    const bool tighter = c.repetitions > t.repetitions ||
+                         (c.repetitions == t.repetitions && spread(c) < spread(t));
+    if (tighter) t = c;
+    return tighter;
+  }
+  transforms_.push_back(c);
+  return true;
+}
+
 TacticDb TacticDb::subset(std::span<const std::string> keys,
                           std::vector<std::string>* missing) const {
   TacticDb out(env_);
+  out.transforms_ = transforms_;
   for (const auto& k : keys) {
     auto it = entries_.find(k);
     if (it != entries_.end()) {
@@ -367,6 +386,7 @@ TacticDb TacticDb::subset_for_graph(const Graph& g, std::optional<std::int64_t> 
   std::unordered_set<std::string> geometries;
   for (const auto& k : tunable_keys(g, batch)) geometries.insert(std::string(geometry_of_key(k)));
   TacticDb out(env_);
+  out.transforms_ = transforms_;
   for (const auto& [key, e] : entries_) {
     if (geometries.count(std::string(geometry_of_key(key)))) out.entries_.emplace(key, e);
   }

@@ -9,6 +9,7 @@
 
 #include "json_members.h"
 #include "plantune/core/error.h"
+#include "plantune/layouts/transform_cost_json.h"
 #include "plantune/precision/error_metrics_json.h"
 #include "tactic_json_io.h"
 #include "text.h"
@@ -23,8 +24,13 @@ using detail::Members;
 
 constexpr std::int64_t kMaxDim = std::numeric_limits<std::int32_t>::max();
 
-constexpr std::array<std::string_view, 4> kTopMembers = {"format", "schema_version", "environment",
-                                                         "entries"};
+constexpr std::array<std::string_view, 5> kTopMembers = {"format", "schema_version", "environment",
+                                                         "entries", "transforms"};
+// layouts::transform_cost_to_json's members, in the order they are written: dims an array of
+// integers, then strings, then bytes_moved and repetitions integers, the rest numbers.
+constexpr std::array<std::string_view, 12> kTransformMembers = {
+    "dims",        "src_layout", "src_dtype", "dst_layout", "dst_dtype",   "provider",
+    "bytes_moved", "median_ms",  "min_ms",    "max_ms",     "repetitions", "gbps"};
 constexpr std::array<std::string_view, 7> kEnvMembers = {
     "gpu_name",      "compute_capability", "sm_count", "driver_version", "cuda_runtime_version",
     "cudnn_version", "plantune_version"};
@@ -74,6 +80,31 @@ void write_error_metrics(JsonWriter& w, const precision::ErrorMetrics& m) {
     const nlohmann::json& v = j.at(std::string(name));
     w.key(name);
     if (v.is_number_integer()) {
+      w.integer(v.get<std::int64_t>());
+    } else if (v.is_number()) {
+      w.number(v.get<double>());
+    } else {
+      w.string(v.get<std::string>());
+    }
+  }
+  w.end_object();
+}
+
+// layouts::transform_cost_to_json's members through our writer (one line, fixed order).
+void write_transform(JsonWriter& w, const layouts::TransformCost& c) {
+  const nlohmann::json j = layouts::transform_cost_to_json(c);
+  PT_REQUIRE(j.size() == kTransformMembers.size(), internal,
+             "transform cost JSON has " << j.size() << " members, the database writes "
+                                        << kTransformMembers.size());
+  w.begin_object(true);
+  for (std::string_view name : kTransformMembers) {
+    const nlohmann::json& v = j.at(std::string(name));
+    w.key(name);
+    if (v.is_array()) {
+      w.begin_array(true);
+      for (const auto& d : v) w.integer(d.get<std::int64_t>());
+      w.end_array();
+    } else if (v.is_number_integer()) {
       w.integer(v.get<std::int64_t>());
     } else if (v.is_number()) {
       w.number(v.get<double>());
@@ -340,6 +371,44 @@ Entry read_entry(JsonReader& r, std::vector<Candidate>& scratch) {
   return e;
 }
 
+// One transform cost record: its members as the layouts module writes them, checked by
+// layouts::transform_cost_from_json (names, dims, bytes_moved against the desc) and for sane
+// statistics (positive times, min <= median <= max, repetitions >= 1).
+layouts::TransformCost read_transform(JsonReader& r) {
+  Members m(r, kTransformMembers);
+  nlohmann::json j = nlohmann::json::object();
+  r.begin_object();
+  std::string_view key;
+  while (r.next_member(key)) {
+    const std::size_t i = m.take(key);
+    const std::string name(kTransformMembers[i]);
+    if (i == 0) {
+      nlohmann::json dims = nlohmann::json::array();
+      r.begin_array();
+      while (r.next_element()) dims.push_back(r.integer(1, kMaxDim));
+      j[name] = std::move(dims);
+    } else if (i <= 5) {
+      j[name] = r.string();
+    } else if (i == 6 || i == 10) {
+      j[name] = r.integer(1, std::numeric_limits<std::int64_t>::max());
+    } else {
+      j[name] = r.number(0.0, std::numeric_limits<double>::max());
+    }
+  }
+  m.require({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  layouts::TransformCost c;
+  try {
+    c = layouts::transform_cost_from_json(j, r.path());
+  } catch (const Error& e) {
+    r.fail(e.what());
+  }
+  if (!(c.median_ms > 0.0 && c.min_ms > 0.0 && c.min_ms <= c.median_ms && c.median_ms <= c.max_ms)) {
+    r.fail(detail::cat("transform '", layouts::to_string(c.desc),
+                       "': times must be positive with min_ms <= median_ms <= max_ms"));
+  }
+  return c;
+}
+
 }  // namespace
 
 std::string tactic_db_to_json(const TacticDb& db) {
@@ -364,6 +433,12 @@ std::string tactic_db_to_json(const TacticDb& db) {
     w.end_object();
   }
   w.end_array();
+  if (!db.transforms().empty()) {
+    w.key("transforms");
+    w.begin_array();
+    for (const auto& c : db.transforms()) write_transform(w, c);
+    w.end_array();
+  }
   w.end_object();
   std::string out = w.take();
   out += '\n';
@@ -399,6 +474,19 @@ TacticDb tactic_db_from_json(std::string_view text, const std::string& source) {
       }
       case 2:
         db.env_ = read_environment(r);
+        break;
+      case 4:
+        r.begin_array();
+        while (r.next_element()) {
+          const layouts::TransformCost c = read_transform(r);
+          for (const auto& t : db.transforms_) {
+            if (t.desc == c.desc && t.provider == c.provider) {
+              r.fail(detail::cat("transform '", layouts::to_string(c.desc), "' of provider '",
+                                 c.provider, "' appears twice"));
+            }
+          }
+          db.transforms_.push_back(c);
+        }
         break;
       default: {
         r.begin_array();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "plantune/core/graph.h"
+#include "plantune/layouts/transform_cost.h"
 #include "plantune/precision/error_metrics.h"
 #include "plantune/tuner/candidate.h"
 #include "plantune/tuner/environment.h"
@@ -179,6 +180,15 @@ class TacticDb {
   // Total number of variants.
   std::size_t variant_count() const;
 
+  // Measured layout/precision transform costs (layouts/transform_cost.h), at most one per
+  // (desc, provider), in insertion order: what a schedule weighs a layout change with
+  // (layouts::predict_ms). `put_transform` adds `c`, or replaces the record of the same desc and
+  // provider when `c` is tighter (more repetitions; on a tie a smaller max/min spread); returns
+  // whether `c` was stored. merge() does the same with the other database's records (none when
+  // its environment is rejected); subset() keeps them all (they are few and small).
+  const std::vector<layouts::TransformCost>& transforms() const { return transforms_; }
+  bool put_transform(const layouts::TransformCost& c);
+
  private:
   struct KeyHash {
     using is_transparent = void;
@@ -189,6 +199,7 @@ class TacticDb {
 
   Environment env_;
   std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>> entries_;
+  std::vector<layouts::TransformCost> transforms_;
 
   // The JSON reader checks each rule while reading and inserts directly.
   friend TacticDb tactic_db_from_json(std::string_view text, const std::string& source);
