@@ -8,6 +8,7 @@
 #include <set>
 
 #include "plantune/core/error.h"
+#include "plantune/layouts/transform_cost.h"
 #include "plantune/runtime/layout_assignment.h"
 #include "plantune/runtime/schedule_memory.h"
 #include "plantune/tuner/problem_from_graph.h"
@@ -28,6 +29,22 @@ bool layout_free(const std::vector<std::int64_t>& dims) {
 }
 
 double bytes_ms(double bytes, double gbps) { return bytes / (gbps * 1e9) * 1e3; }
+
+// What converting a tensor of `dims` between layouts costs: the database's measured transform
+// costs (layouts::predict_ms: that transform, else the nearest-sized one of its kind), else the
+// bytes at the assumed bandwidth.
+double conversion_ms(const std::vector<std::int64_t>& dims, Layout from, Layout to, DType dtype,
+                     const tuner::TacticDb& db, double gbps) {
+  if (dims.size() == 4) {
+    const layouts::TransformDesc desc{{dims[0], dims[1], dims[2], dims[3]},
+                                      layouts::TensorLayout{from, 1, 1}, dtype,
+                                      layouts::TensorLayout{to, 1, 1}, dtype};
+    if (auto ms = layouts::predict_ms(db.transforms(), desc)) return *ms;
+  }
+  std::int64_t numel = 1;
+  for (std::int64_t d : dims) numel *= d;
+  return bytes_ms(2.0 * static_cast<double>(numel * dtype_size(dtype)), gbps);
+}
 
 tuner::ConvProblem conv_problem(const Graph& g, const Layer& l, bool fused) {
   auto p = std::get<tuner::ConvProblem>(tuner::problem_from_op(g, l.primary_op));
@@ -252,16 +269,16 @@ Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptio
       auto it = producer_layer.find(t);
       if (it == producer_layer.end()) continue;  // a graph input: converted anyway
       const auto& dims = g.tensor(t).shape.dims;
-      const double move = layout_free(dims)
-                              ? 0.0
-                              : bytes_ms(2.0 * static_cast<double>(g.tensor(t).shape.numel() *
-                                                                   dtype_size(run_dtype)),
-                                         options.gbps);
       LayoutProblem::Edge e;
       e.from = static_cast<int>(it->second);
       e.to = static_cast<int>(i);
-      e.cost.assign(labels * labels, move);
-      for (std::size_t k = 0; k < labels; ++k) e.cost[k * labels + k] = 0.0;
+      e.cost.assign(labels * labels, 0.0);
+      for (std::size_t a = 0; a < labels; ++a)
+        for (std::size_t b = 0; b < labels; ++b)
+          if (a != b && !layout_free(dims)) {
+            e.cost[a * labels + b] = conversion_ms(dims, options.layouts[a], options.layouts[b],
+                                                   run_dtype, db, options.gbps);
+          }
       lp.edges.push_back(std::move(e));
     }
   const LayoutSolution sol = assign_layouts(lp);

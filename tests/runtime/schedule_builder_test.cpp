@@ -2,9 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include "plantune/core/error.h"
 
 #include "plantune/core/graph_builder.h"
+#include "plantune/layouts/transform_cost.h"
 #include "plantune/models/registry.h"
 #include "plantune/planner/checker.h"
 #include "plantune/runtime/schedule_memory.h"
@@ -77,6 +82,45 @@ TEST(ScheduleBuilder, LayoutFollowsTheDatabase) {
     }
   }
   EXPECT_TRUE(s.layout_exact);
+}
+
+// Two convolutions, the first a little faster in NCHW, the second in NHWC: at the assumed
+// bandwidth moving the small tensor between them costs next to nothing, so each runs in its
+// own layout; once the database holds a measured transform cost for that move that exceeds the
+// gain, both run in one layout.
+TEST(ScheduleBuilder, MeasuredTransformCostsPriceLayoutChanges) {
+  Graph g("two_convs");
+  GraphBuilder b(g);
+  TensorId x = b.conv("a", b.input("x", {1, 16, 8, 8}), 16, 3);
+  const TensorId mid = x;
+  x = b.conv("b", x, 32, 3);
+  b.output(x);
+  ScheduleOptions o;
+  o.fused_epilogues = false;
+  tuner::TacticDb db;
+  for (const TuneRequest& r : schedule_problems(g, o)) {
+    const bool first = r.layers.front() == "a";
+    testing::add_problem(db, r.problem, r.variants, first ? 0.010 : 0.011, first ? 0.011 : 0.010, 0);
+  }
+  auto layouts_of = [](const Schedule& s) {
+    std::map<std::string, Layout> out;
+    for (const auto& st : s.steps)
+      if (st.tactic) out[st.name] = st.tactic->tactic.variant.layout;
+    return out;
+  };
+  auto l = layouts_of(build_schedule(g, db, o));
+  EXPECT_EQ(l["a"], Layout::nchw);
+  EXPECT_EQ(l["b"], Layout::nhwc);
+
+  const auto& dims = g.tensor(mid).shape.dims;
+  for (bool to_nhwc : {true, false}) {
+    const layouts::TransformDesc d{{dims[0], dims[1], dims[2], dims[3]},
+                                   to_nhwc ? layouts::kNCHW : layouts::kNHWC, DType::fp16,
+                                   to_nhwc ? layouts::kNHWC : layouts::kNCHW, DType::fp16};
+    db.put_transform(layouts::make_transform_cost(d, "plantune", std::vector<double>{0.05}));
+  }
+  l = layouts_of(build_schedule(g, db, o));
+  EXPECT_EQ(l["a"], l["b"]) << "a 0.05 ms move for a 0.002 ms gain";
 }
 
 TEST(ScheduleBuilder, PlainConvolutionFallbackRunsTheEpilogueSeparately) {

@@ -10,6 +10,7 @@
 // not tuned.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -19,6 +20,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -26,6 +28,8 @@
 
 #include "args.h"
 #include "commands.h"
+#include "plantune/core/stream.h"
+#include "plantune/layouts/transform_timing.h"
 #include "plantune/models/registry.h"
 #include "plantune/precision/error_metrics_json.h"
 #include "plantune/tuner/device_environment.h"
@@ -119,6 +123,39 @@ std::string shape_of_key(const std::string& key) {
 std::string current_commit() {
   if (const char* c = std::getenv("PLANTUNE_COMMIT")) return c;
   return "";
+}
+
+// With both layouts tuned, what moving between them costs: the NCHW <-> NHWC transforms of the
+// problem's input (N, C, H, W) and output (N, K, P, Q) in each precision's storage dtype, timed
+// once into the database's transform costs (docs/tactic-db-format.md), where the schedule
+// builder reads them. Transforms the database already holds are not measured again. Returns the
+// number measured.
+int measure_layout_transforms(const ConvProblem& p, std::span<const Precision> precisions,
+                              TacticDb& db, cudaStream_t stream) {
+  std::vector<DType> dtypes;
+  for (Precision pr : precisions) {
+    const DType d = storage_dtype(pr);
+    if (std::find(dtypes.begin(), dtypes.end(), d) == dtypes.end()) dtypes.push_back(d);
+  }
+  const layouts::Dims4 x{p.n, p.c, p.h, p.w}, y{p.n, p.k, p.out_h(), p.out_w()};
+  int measured = 0;
+  for (DType d : dtypes) {
+    for (const layouts::Dims4& dims : {x, y}) {
+      for (bool to_nhwc : {true, false}) {
+        const layouts::TransformDesc desc{dims, to_nhwc ? layouts::kNCHW : layouts::kNHWC, d,
+                                          to_nhwc ? layouts::kNHWC : layouts::kNCHW, d};
+        const auto& have = db.transforms();
+        if (std::any_of(have.begin(), have.end(), [&](const layouts::TransformCost& c) {
+              return c.desc == desc && c.provider == "plantune";
+            })) {
+          continue;
+        }
+        db.put_transform(layouts::time_transform(desc, stream));
+        ++measured;
+      }
+    }
+  }
+  return measured;
 }
 
 }  // namespace
@@ -250,6 +287,11 @@ int cmd_tune(const Args& args) {
   std::map<std::string, std::pair<double, int>> log_speedup_legacy, log_speedup_a, log_speedup_lt;
   const auto t0 = std::chrono::steady_clock::now();
   std::int64_t samples = 0;
+  const bool both_layouts =
+      std::find(layouts.begin(), layouts.end(), Layout::nchw) != layouts.end() &&
+      std::find(layouts.begin(), layouts.end(), Layout::nhwc) != layouts.end();
+  int transforms_measured = 0;
+  Stream transform_stream;
   auto put = [](nlohmann::json& row, const char* name, const Candidate* c) {
     if (c == nullptr || !c->timing) return;
     row[name] = {{"tactic", tactic_id(c->tactic)},
@@ -388,6 +430,9 @@ int cmd_tune(const Args& args) {
         acc.second += 1;
       }
     }
+    if (both_layouts) {
+      transforms_measured += measure_layout_transforms(prob, precisions, db, transform_stream.get());
+    }
     // Save after each layer: an interrupted run keeps what it measured.
     save_tactic_db(db, db_path, SaveMode::merge);
   }
@@ -412,6 +457,11 @@ int cmd_tune(const Args& args) {
     std::cout << "geomean speedup GEMM " << pname << ": vs cuBLASLt heuristic "
               << fixed(std::exp(acc.first / acc.second), 2) << "x (" << acc.second
               << " layers)\n";
+  }
+  if (both_layouts) {
+    std::cout << "layout transforms: " << transforms_measured
+              << " measured (NCHW <-> NHWC of each convolution's input and output), "
+              << db.transforms().size() << " in the database\n";
   }
   std::cout << "tuning took " << fixed(total, 1) << " s, " << samples << " timed runs; database "
             << db_path << " holds " << db.size() << " problems\n";
