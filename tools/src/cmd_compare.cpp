@@ -19,6 +19,7 @@
 #include "plantune/runtime/layer_compare.h"
 #include "plantune/runtime/weights.h"
 #include "plantune/runtime/weights_io.h"
+#include "plantune/tuner/precision_pick.h"
 #include "table.h"
 
 namespace plantune::cli {
@@ -39,18 +40,6 @@ std::vector<Precision> parse_precision_list(const std::string& s) {
   }
   if (out.empty()) throw UsageError("--precisions: empty list");
   return out;
-}
-
-// The precision policy's dtype for a tuner precision (tf32 is a dtype of its own there).
-DType policy_dtype(Precision p) {
-  switch (p) {
-    case Precision::fp32: return DType::fp32;
-    case Precision::tf32: return DType::tf32;
-    case Precision::fp16: return DType::fp16;
-    case Precision::bf16: return DType::bf16;
-    case Precision::int8: return DType::int8;
-  }
-  return DType::fp32;
 }
 
 // One set of graph inputs, uniform in [-1, 1) (as `plantune run` checks with).
@@ -196,7 +185,7 @@ int cmd_compare(const Args& args) {
   nlohmann::json summary = nlohmann::json::array();
   int over_budget = 0;
   for (Precision pr : o.precisions) {
-    const precision::ErrorBudget budget = precision::default_budget(policy_dtype(pr));
+    const precision::ErrorBudget budget = precision::default_budget(tuner::policy_dtype(pr));
     int ran = 0, total = 0, fits = 0;
     double worst = 0.0, log_sum = 0.0, min_sqnr = INFINITY;
     std::string worst_layer, not_run;

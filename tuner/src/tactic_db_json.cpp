@@ -69,35 +69,15 @@ void write_environment(JsonWriter& w, const Environment& e) {
   w.end_object();
 }
 
-// precision::error_metrics_to_json's members through our writer (one line, fixed order).
-void write_error_metrics(JsonWriter& w, const precision::ErrorMetrics& m) {
-  const nlohmann::json j = precision::error_metrics_to_json(m);
-  PT_REQUIRE(j.size() == kErrorMembers.size(), internal,
-             "error metrics JSON has " << j.size() << " members, the database writes "
-                                       << kErrorMembers.size());
+// A flat JSON object another module builds (nlohmann) through our writer: one line, the
+// members in `names`' order; values integers, numbers, strings or arrays of integers.
+template <std::size_t N>
+void write_flat(JsonWriter& w, const nlohmann::json& j, const std::array<std::string_view, N>& names,
+                std::string_view what) {
+  PT_REQUIRE(j.size() == N, internal,
+             what << " JSON has " << j.size() << " members, the database writes " << N);
   w.begin_object(true);
-  for (std::string_view name : kErrorMembers) {
-    const nlohmann::json& v = j.at(std::string(name));
-    w.key(name);
-    if (v.is_number_integer()) {
-      w.integer(v.get<std::int64_t>());
-    } else if (v.is_number()) {
-      w.number(v.get<double>());
-    } else {
-      w.string(v.get<std::string>());
-    }
-  }
-  w.end_object();
-}
-
-// layouts::transform_cost_to_json's members through our writer (one line, fixed order).
-void write_transform(JsonWriter& w, const layouts::TransformCost& c) {
-  const nlohmann::json j = layouts::transform_cost_to_json(c);
-  PT_REQUIRE(j.size() == kTransformMembers.size(), internal,
-             "transform cost JSON has " << j.size() << " members, the database writes "
-                                        << kTransformMembers.size());
-  w.begin_object(true);
-  for (std::string_view name : kTransformMembers) {
+  for (std::string_view name : names) {
     const nlohmann::json& v = j.at(std::string(name));
     w.key(name);
     if (v.is_array()) {
@@ -113,6 +93,14 @@ void write_transform(JsonWriter& w, const layouts::TransformCost& c) {
     }
   }
   w.end_object();
+}
+
+void write_error_metrics(JsonWriter& w, const precision::ErrorMetrics& m) {
+  write_flat(w, precision::error_metrics_to_json(m), kErrorMembers, "error metrics");
+}
+
+void write_transform(JsonWriter& w, const layouts::TransformCost& c) {
+  write_flat(w, layouts::transform_cost_to_json(c), kTransformMembers, "transform cost");
 }
 
 void write_variant(JsonWriter& w, const VariantResult& r) {
