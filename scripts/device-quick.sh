@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# A short GPU check for a small device-time budget: builds only the targets it needs, runs the
+# GPU tests of the int8 tactics, the per-layer comparison, the transform kernels and timing,
+# then `plantune compare resnet50` and an fp16 + int8 tuning of ResNet-50 (batch 32, NHWC), each
+# step's output written under $OUT as it finishes (so a cut-off run still returns what it did).
+#   BUILD_DIR (default build-device), OUT (default ./out), TUNE_BUDGET_S (default 60),
+#   COMPARE_BATCH (default 4)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build-device}
+OUT=${OUT:-$PWD/out}
+mkdir -p "$OUT"
+source scripts/provenance.sh
+log="$OUT/quick.log"
+: >"$log"
+generator=()
+if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
+t0=$(date +%s)
+cmake -S . -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >>"$log" 2>&1 || { echo "configure failed"; tail -30 "$log"; exit 1; }
+cmake --build "$BUILD_DIR" -j "$(nproc)" --target plantune layer_compare_test legacy_source_test \
+  conv_workload_test tuner_test graph_source_test transform_test transform_timing_test \
+  layouts_bench >>"$log" 2>&1 || { echo "build failed"; grep -E "error" "$log" | head -30; exit 1; }
+echo "build: $(( $(date +%s) - t0 )) s" | tee -a "$log"
+write_provenance "$OUT/provenance.txt" "$BUILD_DIR/tools/plantune"
+for t in runtime/layer_compare_test tuner/legacy_source_test tuner/conv_workload_test \
+         tuner/graph_source_test layouts/transform_test layouts/transform_timing_test tuner/tuner_test; do
+  timeout 120 "$BUILD_DIR/tests/$t" --gtest_brief=1 >"$OUT/test_$(basename $t).txt" 2>&1
+  echo "$t: exit $? $(grep -E '^\[  (PASSED|FAILED) ' "$OUT/test_$(basename $t).txt" | tr '\n' ' ')" | tee -a "$log"
+done
+"$BUILD_DIR/tools/plantune" compare resnet50 --batch "${COMPARE_BATCH:-4}" \
+  --json "$OUT/compare_resnet50.json" >"$OUT/compare_resnet50.txt" 2>"$OUT/compare_resnet50.stderr"
+echo "compare: exit $?" | tee -a "$log"
+"$BUILD_DIR/tools/plantune" tune resnet50 --batch 32 --precision fp16,int8 --layouts nhwc \
+  --db "$OUT/resnet50_b32_int8.db.json" --budget-seconds "${TUNE_BUDGET_S:-60}" \
+  --report "$OUT/resnet50_b32_int8.report.json" >"$OUT/tune_int8.txt" 2>"$OUT/tune_int8.stderr"
+echo "tune: exit $?" | tee -a "$log"
+"$BUILD_DIR/benchmarks/layouts_bench" --benchmark_filter='cudaMemcpy|plantune/' --benchmark_repetitions=3 \
+  --benchmark_report_aggregates_only=true --benchmark_min_time=0.05s \
+  --benchmark_out="$OUT/layouts_bench.json" --benchmark_out_format=json >"$OUT/layouts_bench.txt" 2>&1
+echo "layouts bench: exit $?" | tee -a "$log"
