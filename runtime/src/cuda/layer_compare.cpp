@@ -126,16 +126,12 @@ std::vector<float> run_layer(const LayerData& d, const Variant& v, float x_amax,
   const std::int64_t y_count = e.n * e.k * P * Q;
   DeviceBytes y(static_cast<std::size_t>(y_count * dtype_size(e.y_dtype)));
 
-  // The legacy heuristic's pick first, then every legacy tactic in order.
-  std::vector<tuner::PreparedTactic> tries;
-  if (auto pick = tuner::legacy_heuristic_pick(ctx)) tries.push_back(tuner::prepare_legacy(ctx, *pick));
-  for (auto& t : tuner::legacy_tactics(ctx)) tries.push_back(std::move(t));
+  // The legacy heuristic's pick first; only when it does not run, every legacy tactic in order.
   std::string reasons;
-  bool done = false;
-  for (auto& t : tries) {
+  auto try_run = [&](tuner::PreparedTactic& t) {
     if (t.outcome != tuner::Outcome::ok) {
       if (reasons.empty()) reasons = tuner::tactic_id(t.config) + ": " + t.detail;
-      continue;
+      return false;
     }
     try {
       t.runner->prepare();
@@ -148,13 +144,23 @@ std::vector<float> run_layer(const LayerData& d, const Variant& v, float x_amax,
       t.runner->enqueue(ops, ws > 0 ? workspace.data() : nullptr, stream.get());
       stream.synchronize();
       tactic = tuner::tactic_id(t.config);
-      done = true;
-      break;
+      return true;
     } catch (const Error& err) {
       // A tactic cuDNN declines at run time (or rejects as a bad parameter) leaves the next one
       // to try; a CUDA error is the device's and ends the comparison.
       if (err.code() != ErrorCode::not_supported && err.code() != ErrorCode::cudnn_error) throw;
       if (reasons.empty()) reasons = tuner::tactic_id(t.config) + ": " + err.what();
+      return false;
+    }
+  };
+  bool done = false;
+  if (auto pick = tuner::legacy_heuristic_pick(ctx)) {
+    tuner::PreparedTactic t = tuner::prepare_legacy(ctx, *pick);
+    done = try_run(t);
+  }
+  if (!done) {
+    for (auto& t : tuner::legacy_tactics(ctx)) {
+      if ((done = try_run(t))) break;
     }
   }
   PT_REQUIRE(done, not_supported,
