@@ -7,6 +7,7 @@
 #include <exception>
 #include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "plantune/core/cudnn_handle.h"
@@ -154,7 +155,14 @@ std::vector<float> run_layer(const LayerData& d, const Variant& v, float x_amax,
     }
   };
   bool done = false;
-  if (auto pick = tuner::legacy_heuristic_pick(ctx)) {
+  std::optional<tuner::LegacyConvTactic> pick;
+  try {
+    pick = tuner::legacy_heuristic_pick(ctx);
+  } catch (const Error& err) {  // the heuristic declining is no reason to stop: enumerate
+    if (err.code() != ErrorCode::not_supported && err.code() != ErrorCode::cudnn_error) throw;
+    reasons = std::string("legacy heuristic: ") + err.what();
+  }
+  if (pick) {
     tuner::PreparedTactic t = tuner::prepare_legacy(ctx, *pick);
     done = try_run(t);
   }
