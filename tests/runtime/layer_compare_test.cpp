@@ -2,7 +2,7 @@
 // 3-channel first layer (int8 pads C to 8), a plain 3x3, a depthwise (grouped) layer and a 1x1
 // with K = 30 (int8 pads K to 32) and a bias with relu. The independent reference is the
 // ReferenceExecutor's own direct fp32 convolution; each precision's error has to be what that
-// precision can give (fp32 ~1e-6, tf32/fp16/bf16 within 1e-2, int8 >= 20 dB SQNR) and larger
+// precision can give (fp32 within 1e-4, tf32/fp16/bf16 within 1e-2, int8 >= 20 dB SQNR) and larger
 // than fp32's, so a row that silently ran fp32 would fail. The argument checks run without a GPU.
 #include "plantune/runtime/layer_compare.h"
 
@@ -96,7 +96,8 @@ TEST(LayerCompare, EachPrecisionErrsAsItShouldAgainstTheFp32Reference) {
     const auto& fp32 = *by[0];
     ASSERT_TRUE(fp32.ran) << ctx << fp32.why_not;
     EXPECT_EQ(fp32.metrics.nonfinite, 0);
-    EXPECT_LT(fp32.metrics.rel_l2, 1e-5) << ctx << "fp32 cuDNN vs the fp32 direct reference";
+    // The policy's fp32 budget: a Winograd or FFT pick rounds a little differently.
+    EXPECT_LT(fp32.metrics.rel_l2, 1e-4) << ctx << "fp32 cuDNN vs the fp32 direct reference";
     for (std::size_t i = 1; i <= 3; ++i) {  // tf32, fp16, bf16
       const auto& r = *by[i];
       ASSERT_TRUE(r.ran) << ctx << to_string(r.precision) << ": " << r.why_not;

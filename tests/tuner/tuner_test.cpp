@@ -276,7 +276,8 @@ TEST(Tuner, MeasuresEachVariantsErrorAgainstFp32) {
     EXPECT_EQ(db.find(r.key)->find(vt.variant)->error_vs_fp32, vt.result.error_vs_fp32);
     err[vt.variant.precision] = m;
   }
-  EXPECT_LT(err[Precision::fp32].rel_l2, 1e-5);
+  // The policy's fp32 budget: a Winograd or FFT winner rounds a little differently.
+  EXPECT_LT(err[Precision::fp32].rel_l2, 1e-4);
   EXPECT_GT(err[Precision::fp16].rel_l2, err[Precision::fp32].rel_l2);
   EXPECT_LE(err[Precision::fp16].rel_l2, 1e-2);
   EXPECT_GT(err[Precision::bf16].rel_l2, err[Precision::fp16].rel_l2);
