@@ -97,6 +97,16 @@ struct CompareResult {
 };
 
 // Reads y in the executed layout (K_exec channels) at each logical NKPQ output (K channels).
+// Where logical output i (NKPQ order, K channels) sits in the executed y (K_exec channels).
+__device__ inline std::int64_t output_offset(std::int64_t i, std::int64_t K, std::int64_t K_exec,
+                                             std::int64_t P, std::int64_t Q, bool channels_last) {
+  const std::int64_t oq = i % Q;
+  i /= Q;
+  const std::int64_t op = i % P;
+  i /= P;
+  return offset4(i / K, i % K, op, oq, K_exec, P, Q, channels_last);
+}
+
 template <typename T>
 __global__ void compare_kernel(const T* __restrict__ y, const float* __restrict__ ref,
                                const float* __restrict__ abs_sum, std::int64_t N, std::int64_t K,
@@ -107,12 +117,7 @@ __global__ void compare_kernel(const T* __restrict__ y, const float* __restrict_
   unsigned long long local_nonfinite = 0;
   for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < total;
        i += std::int64_t{gridDim.x} * blockDim.x) {
-    std::int64_t t = i;
-    const std::int64_t oq = t % Q; t /= Q;
-    const std::int64_t op = t % P; t /= P;
-    const std::int64_t k = t % K;
-    const std::int64_t n = t / K;
-    const float v = detail::to_float<T>(y[offset4(n, k, op, oq, K_exec, P, Q, channels_last)]);
+    const float v = detail::to_float<T>(y[output_offset(i, K, K_exec, P, Q, channels_last)]);
     if (!isfinite(v)) {
       ++local_nonfinite;
       atomicMin(&out->first_bad, static_cast<unsigned long long>(i));
@@ -135,12 +140,7 @@ __global__ void gather_kernel(const T* __restrict__ y, float* __restrict__ out, 
   const std::int64_t total = N * K * P * Q;
   for (std::int64_t i = blockIdx.x * std::int64_t{blockDim.x} + threadIdx.x; i < total;
        i += std::int64_t{gridDim.x} * blockDim.x) {
-    std::int64_t t = i;
-    const std::int64_t oq = t % Q; t /= Q;
-    const std::int64_t op = t % P; t /= P;
-    const std::int64_t k = t % K;
-    const std::int64_t n = t / K;
-    out[i] = detail::to_float<T>(y[offset4(n, k, op, oq, K_exec, P, Q, channels_last)]);
+    out[i] = detail::to_float<T>(y[output_offset(i, K, K_exec, P, Q, channels_last)]);
   }
 }
 
