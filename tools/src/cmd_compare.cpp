@@ -55,14 +55,6 @@ std::vector<std::vector<float>> random_inputs(const Graph& g, std::uint64_t seed
   return out;
 }
 
-std::string sci(double v) {
-  if (std::isinf(v)) return "inf";
-  std::ostringstream os;
-  os.precision(2);
-  os << std::scientific << v;
-  return os.str();
-}
-
 }  // namespace
 
 int cmd_compare(const Args& args) {
@@ -165,7 +157,7 @@ int cmd_compare(const Args& args) {
                                                                        rs[0]->key.find(' ') - 1)};
     std::string sqnr;
     for (const auto* r : rs) {
-      cells.push_back(r->ran ? sci(r->metrics.rel_l2) : "n/a");
+      cells.push_back(r->ran ? scientific(r->metrics.rel_l2, 2) : "n/a");
       if (r->precision == Precision::int8) sqnr = r->ran ? fixed(r->metrics.sqnr_db, 1) : "n/a";
     }
     if (int8) cells.push_back(sqnr);
@@ -208,10 +200,10 @@ int cmd_compare(const Args& args) {
     const double geo = ran > 0 ? std::exp(log_sum / ran) : 0.0;
     over_budget += ran - fits;
     s.row({std::string(to_string(pr)), cat(std::to_string(ran), "/", std::to_string(total)),
-           ran ? sci(worst) : "n/a", worst_layer, ran ? sci(geo) : "n/a",
+           ran ? scientific(worst, 2) : "n/a", worst_layer, ran ? scientific(geo, 2) : "n/a",
            ran ? fixed(min_sqnr, 1) : "n/a",
            cat(std::to_string(fits), "/", std::to_string(ran), " (rel_l2 <= ",
-               budget.max_rel_l2 ? sci(*budget.max_rel_l2) : "-", ")")});
+               budget.max_rel_l2 ? scientific(*budget.max_rel_l2, 2) : "-", ")")});
     if (!not_run.empty()) std::cout << "  " << to_string(pr) << " not run on some layers, e.g. " << not_run << "\n";
     summary.push_back({{"precision", std::string(to_string(pr))},
                        {"layers_run", ran},

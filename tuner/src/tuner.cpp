@@ -398,11 +398,9 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
       return t.valid && same_tactic(t.cand.tactic, w->tactic);
     });
     // fp32 storage rounds nothing: the validation reference is already the exact one.
-    const bool rounds = wl.x_exact() != wl.x_ref() || wl.w_exact() != wl.w_ref() ||
-                        wl.bias_exact() != wl.bias_ref() || wl.z_exact() != wl.z_ref();
     try {
       std::optional<ConvReference> exact;
-      if (rounds) exact.emplace(wl, s, ReferenceInputs::exact);
+      if (wl.rounds_inputs()) exact.emplace(wl, s, ReferenceInputs::exact);
       if (it != trials.end()) {
         vt.result.error_vs_fp32 = winner_error(*it, wl, exact ? *exact : ref, s);
       }

@@ -19,6 +19,7 @@
 #include "plantune/tuner/conv_workload.h"
 #include "plantune/tuner/legacy_source.h"
 #include "plantune/tuner/problem_from_graph.h"
+#include "plantune/tuner/tuner.h"
 
 namespace plantune::runtime {
 namespace {
@@ -26,8 +27,6 @@ namespace {
 using tuner::ConvProblem;
 using tuner::Precision;
 using tuner::Variant;
-
-std::int64_t round8(std::int64_t v) { return (v + 7) / 8 * 8; }
 
 // The activations of core's Activation enum in fp32 on the host (PyTorch's formulas, as the
 // reference executor's kernels compute them).
@@ -44,18 +43,19 @@ float activate(Activation a, float v) {
   return v;
 }
 
-// How precision `p` runs a layer: its memory order, and for int8 channels padded to a multiple
-// of 8 where cuDNN's int8 kernels need a multiple of 4 (Note [int8 calibration]).
+// How precision `pr` runs a layer: its memory order, and for int8 the variant the tuner lists
+// (tuner::conv_variants: channels padded to a multiple of 8 where cuDNN's int8 kernels need a
+// multiple of 4; Note [int8 calibration]). A problem int8 cannot run keeps the plain variant, and
+// exec_problem() says why.
 Variant variant_for(const ConvProblem& p, Precision pr, const CompareOptions& o) {
-  Variant v;
-  v.precision = pr;
   const bool tensor_order = pr == Precision::fp16 || pr == Precision::bf16 || pr == Precision::int8;
-  v.layout = tensor_order || o.nhwc_everywhere ? Layout::nhwc : Layout::nchw;
-  if (pr == Precision::int8 && p.groups == 1) {
-    if (p.c % 4 != 0) v.padded_c = round8(p.c);
-    if (p.k % 4 != 0) v.padded_k = round8(p.k);
-  }
-  return v;
+  const Layout layout = tensor_order || o.nhwc_everywhere ? Layout::nhwc : Layout::nchw;
+  const Variant plain{layout, pr, 0, 0};
+  if (pr != Precision::int8) return plain;
+  const Layout layouts[] = {layout};
+  const Precision precisions[] = {pr};
+  const auto listed = tuner::conv_variants(p, layouts, precisions, /*pad_channels=*/true);
+  return listed.empty() ? plain : listed.front();
 }
 
 // Element offset of logical (n, c, h, w) in a dense tensor of dims (N, C, H, W) stored in `l`.

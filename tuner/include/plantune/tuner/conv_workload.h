@@ -161,6 +161,9 @@ class ConvWorkload {
   const float* w_exact() const { return w_exact_.empty() ? w_ref() : w_exact_.data(); }
   const float* bias_exact() const { return bias_exact_.empty() ? bias_ref() : bias_exact_.data(); }
   const float* z_exact() const { return z_exact_.empty() ? z_ref() : z_exact_.data(); }
+  // Whether storing the inputs rounded them (storage other than fp32): then the *_exact()
+  // copies differ from the *_ref() ones.
+  bool rounds_inputs() const { return storage_ != DType::fp32; }
 
   // Byte sizes of one slot's executed x, w, y.
   std::int64_t x_bytes() const { return x_bytes_; }
