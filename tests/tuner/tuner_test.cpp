@@ -320,4 +320,37 @@ TEST(Tuner, ABudgetStopsValidationAndMarksTheRestTimeout) {
   EXPECT_GT(timeouts, 0);
 }
 
+// Graph plans finalized on several host threads give each tactic the outcome (and validation)
+// it gets when all are prepared on the calling thread (each run on its own random data).
+TEST(Tuner, PreparingOnSeveralThreadsChangesNoOutcome) {
+  NEED_GPU();
+  ConvTuner tuner;
+  TuneOptions o = plantune::tuner::testing::quick_options();
+  o.use_db = false;
+  const ConvProblem p = conv(4, 64, 14, 64, 3, 1, 1);
+  const std::vector<Variant> v = {{Layout::nhwc, Precision::fp16, 0, 0}};
+  std::map<std::string, std::pair<Outcome, double>> by_threads[2];
+  const int threads[2] = {1, 8};
+  for (int i = 0; i < 2; ++i) {
+    o.prepare_threads = threads[i];
+    TacticDb db;
+    const TuneResult r = tuner.tune(p, v, o, db);
+    for (const Candidate& c : r.variants[0].result.candidates) {
+      const double err = c.validation ? c.validation->max_rel_error : -1;
+      by_threads[i][tactic_id(c.tactic)] = {c.outcome, err};
+    }
+  }
+  ASSERT_GT(by_threads[0].size(), 8u);
+  ASSERT_EQ(by_threads[0].size(), by_threads[1].size());
+  int graph_ok = 0;
+  for (const auto& [id, serial] : by_threads[0]) {
+    const auto it = by_threads[1].find(id);
+    ASSERT_NE(it, by_threads[1].end()) << id;
+    EXPECT_EQ(it->second.first, serial.first) << id;
+    EXPECT_EQ(it->second.second >= 0, serial.second >= 0) << id << ": validated in one run only";
+    graph_ok += id.rfind("graph/", 0) == 0 && serial.first == Outcome::ok ? 1 : 0;
+  }
+  EXPECT_GT(graph_ok, 2) << "several graph plans were prepared in parallel";
+}
+
 }  // namespace

@@ -183,6 +183,11 @@ int cmd_tune(const Args& args) {
            "enumerated cuBLASLt configurations tried per GEMM and precision (besides the "
            "heuristic's)",
            std::to_string(GemmSourceOptions::kDefaultMaxEnumerated));
+  p.option("--prepare-threads", "N",
+           "host threads that build graph execution plans during validation (0: the "
+           "hardware's, at most " +
+               std::to_string(TuneOptions::kMaxAutoPrepareThreads) + "; 1: none beside the main one)",
+           "0");
   p.option("--report", "FILE", "also write the per-layer results as JSON");
   p.flag("--no-pad",
          "do not try variants with C and K padded to multiples of 8 (int8: layers whose C or K "
@@ -205,6 +210,9 @@ int cmd_tune(const Args& args) {
   if (budget < 0) throw UsageError("--budget-seconds must be >= 0");
   const std::int64_t max_cfg = p.get_int("--max-configs-per-engine");
   if (max_cfg < 1) throw UsageError("--max-configs-per-engine must be >= 1");
+  const std::int64_t prepare_threads = p.get_int("--prepare-threads");
+  if (prepare_threads < 0 || prepare_threads > 256)
+    throw UsageError("--prepare-threads must be between 0 and 256");
   const std::int64_t gemm_enum = p.get_int("--gemm-enumerated");
   if (gemm_enum < 0 || gemm_enum > 100000)
     throw UsageError("--gemm-enumerated must be between 0 and 100000");
@@ -241,6 +249,7 @@ int cmd_tune(const Args& args) {
   TuneOptions o;
   o.workspace_limit = ws_limit;
   o.graph_options.max_configs_per_engine = static_cast<int>(max_cfg);
+  o.prepare_threads = static_cast<int>(prepare_threads);
   o.use_db = !p.has("--retune");
   o.command = command;
   o.commit = current_commit();

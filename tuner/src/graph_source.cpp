@@ -147,6 +147,11 @@ class GraphRunner final : public ConvRunner {
     plan_ = std::move(plan);
   }
 
+  // Finalizing an execution plan reads the handle and this runner's engine configuration (no
+  // stream, no device memory); the cuDNN frontend documents building one graph's plans in
+  // parallel (build_plan_at_index) as its autotuning use.
+  bool thread_safe_prepare() const override { return true; }
+
   std::int64_t workspace_bytes() const override { return ws_; }
 
   void enqueue(const ConvOperands& op, void* workspace, cudaStream_t stream) override {

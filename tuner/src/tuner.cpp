@@ -1,8 +1,11 @@
 #include "plantune/tuner/tuner.h"
 
 #include <algorithm>
+#include <atomic>
+#include <exception>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "device_lost.h"
 #include "plantune/core/cuda_check.h"
@@ -22,6 +25,8 @@ struct Trial {
   Candidate cand;
   bool valid = false;   // passed validation: may be timed
   bool pinned = false;  // timed in full whatever halving decides
+  bool prepared = false;         // runner->prepare() has been called
+  std::exception_ptr prep_error;  // what it threw, if anything
 };
 
 // Runnable tactics validated whatever the budget says (the front of the list).
@@ -72,18 +77,60 @@ void enqueue_once(ConvWorkload& wl, ConvRunner& r, void* ws, int slot, cudaStrea
   wl.enqueue_slice_output(slot, s);
 }
 
-// Prepares and validates one trial on slot 0 (see tuner.h, step 2).
+// Calls the trial's runner->prepare() once, keeping what it throws for validate_trial (which
+// may run on another thread).
+void prepare_trial(Trial& t) {
+  if (t.prepared) return;
+  t.prepared = true;
+  try {
+    t.prep.runner->prepare();
+  } catch (...) {
+    t.prep_error = std::current_exception();
+  }
+}
+
+// Prepares the trials of `batch` whose runners allow it on up to `threads` host threads (this
+// one included), each on this thread's CUDA device; the others are left to validate_trial.
+void prepare_in_parallel(const std::vector<Trial*>& batch, int threads) {
+  std::vector<Trial*> todo;
+  for (Trial* t : batch) {
+    if (!t->prepared && t->prep.runner && t->prep.runner->thread_safe_prepare()) todo.push_back(t);
+  }
+  const int workers = std::min<int>(threads, static_cast<int>(todo.size())) - 1;
+  if (workers < 1) return;
+  int device = 0;
+  PT_CUDA_CHECK(cudaGetDevice(&device));
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) prepare_trial(*todo[i]);
+  };
+  {
+    std::vector<std::jthread> pool;
+    for (int w = 0; w < workers; ++w) {
+      pool.emplace_back([&] {
+        // A worker that cannot select the device prepares nothing: this thread does the rest.
+        if (cudaSetDevice(device) == cudaSuccess) work();
+      });
+    }
+    work();
+  }  // joined
+}
+
+// Prepares (unless done) and validates one trial on slot 0 (see tuner.h, step 2).
 void validate_trial(Trial& t, ConvWorkload& wl, const ConvReference& ref, double tolerance,
                     std::int64_t workspace_limit, cudaStream_t stream) {
   if (t.prep.outcome != Outcome::ok || !t.prep.runner) return;
   Candidate& c = t.cand;
-  try {
-    t.prep.runner->prepare();
-  } catch (const Error& e) {
-    detail::rethrow_if_device_lost(e);
-    c.outcome = e.code() == ErrorCode::not_supported ? Outcome::not_supported : Outcome::failed;
-    c.detail = short_error(e.what());
-    return;
+  prepare_trial(t);
+  if (t.prep_error) {
+    try {
+      std::rethrow_exception(t.prep_error);
+    } catch (const Error& e) {
+      detail::rethrow_if_device_lost(e);
+      c.outcome = e.code() == ErrorCode::not_supported ? Outcome::not_supported : Outcome::failed;
+      c.detail = short_error(e.what());
+      return;
+    }
   }
   c.workspace_bytes = t.prep.runner->workspace_bytes();
   if (c.workspace_bytes > workspace_limit) {
@@ -341,25 +388,41 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   const auto validate_until =
       deadline == Clock::time_point::max() ? deadline : t0 + (deadline - t0) * 6 / 10;
   report("validating");
+  // In batches: which trials of a batch are validated is decided first (budget, runtime
+  // compilation cap), then their plans are prepared on o.prepare_threads host threads, then
+  // each is run and checked here, in list order.
+  const int threads = o.prepare_threads > 0
+                          ? o.prepare_threads
+                          : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u,
+                                                        TuneOptions::kMaxAutoPrepareThreads));
+  const std::size_t batch_size = static_cast<std::size_t>(threads) * 4;
   int runnable_seen = 0, compiled = 0;
-  for (Trial& t : trials) {
-    ++progress.tactics_tried;
-    if (t.prep.outcome != Outcome::ok) continue;
-    ++runnable_seen;
-    if (runnable_seen > kAlwaysValidated && Clock::now() >= validate_until) {
-      t.cand.outcome = Outcome::timeout;
-      t.cand.detail = "tuning budget spent before validation";
-      continue;
+  for (std::size_t next = 0; next < trials.size();) {
+    std::vector<Trial*> batch;
+    for (; next < trials.size() && batch.size() < batch_size; ++next) {
+      Trial& t = trials[next];
+      ++progress.tactics_tried;
+      if (t.prep.outcome != Outcome::ok) continue;
+      ++runnable_seen;
+      if (runnable_seen > kAlwaysValidated && Clock::now() >= validate_until) {
+        t.cand.outcome = Outcome::timeout;
+        t.cand.detail = "tuning budget spent before validation";
+        continue;
+      }
+      if (is_runtime_compiled(t.cand.tactic) && ++compiled > o.max_runtime_compiled) {
+        t.cand.outcome = Outcome::timeout;
+        t.cand.detail = "runtime-compiled plan beyond the per-variant cap of " +
+                        std::to_string(o.max_runtime_compiled);
+        continue;
+      }
+      batch.push_back(&t);
     }
-    if (is_runtime_compiled(t.cand.tactic) && ++compiled > o.max_runtime_compiled) {
-      t.cand.outcome = Outcome::timeout;
-      t.cand.detail = "runtime-compiled plan beyond the per-variant cap of " +
-                      std::to_string(o.max_runtime_compiled);
-      continue;
+    prepare_in_parallel(batch, threads);
+    for (Trial* t : batch) {
+      validate_trial(*t, wl, ref, tolerance, o.workspace_limit, s);
+      if (t->valid) ++vt.tactics_validated;
     }
-    validate_trial(t, wl, ref, tolerance, o.workspace_limit, s);
-    if (t.valid) ++vt.tactics_validated;
-    if (progress.tactics_tried % 16 == 0) report("validating");
+    report("validating");
   }
 
   // The heuristics' choices are timed in full.

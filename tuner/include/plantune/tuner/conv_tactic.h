@@ -27,6 +27,11 @@ class ConvRunner {
   // compile a kernel); called once before the first enqueue. Throws Error(not_supported) when
   // the library cannot build it.
   virtual void prepare() {}
+  // True when prepare() may run on another host thread (the caller's current CUDA device set
+  // there), concurrently with other runners' prepare() on the same cuDNN handle, and before
+  // anything is enqueued (the tuner prepares such tactics in parallel: TuneOptions::
+  // prepare_threads). False by default.
+  virtual bool thread_safe_prepare() const { return false; }
   // Device workspace the tactic needs, bytes; final once prepare() returned.
   virtual std::int64_t workspace_bytes() const = 0;
   // Enqueues y = alpha * conv(x, w) on `stream` with `workspace` (at least the tactic's

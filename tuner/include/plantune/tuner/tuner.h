@@ -6,7 +6,8 @@
 //      is taken as is: no workload is built and nothing is timed;
 //   2. otherwise a fresh ConvWorkload and its fp64 reference; tactics: the legacy heuristic's
 //      pick, the graph API (heuristics A, B, FALLBACK, engines x knobs) and the legacy API
-//      (algorithms x math types); each is prepared, run once on poisoned output and checked
+//      (algorithms x math types); each is prepared (graph execution plans on several host
+//      threads, TuneOptions::prepare_threads), run once on poisoned output and checked
 //      (reference.h); under a budget the first 8 runnable ones always are, later ones may end
 //      as `timeout`:
 //      failures become `incorrect`, declines `not_supported`, large workspaces
@@ -76,6 +77,12 @@ struct TuneOptions {
   // more each) validated per variant, in list order; later ones are `timeout`.
   static constexpr int kDefaultMaxRuntimeCompiled = 6;
   int max_runtime_compiled = kDefaultMaxRuntimeCompiled;
+  // Host threads that finalize graph execution plans (the costly part of validation, seconds
+  // for a runtime-compiled one) ahead of each batch of validation runs; 1: all on the calling
+  // thread; 0: the hardware's threads, at most kMaxAutoPrepareThreads. A validated tactic's
+  // outcome does not depend on it (under a budget, how many get validated does).
+  static constexpr unsigned kMaxAutoPrepareThreads = 8;
+  int prepare_threads = 0;
   bool use_db = true;         // false: tune even what the database has
   std::string command, commit;  // provenance stored with the results
   std::function<void(const TuneProgress&)> progress;
