@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -351,6 +352,44 @@ TEST(Tuner, PreparingOnSeveralThreadsChangesNoOutcome) {
     graph_ok += id.rfind("graph/", 0) == 0 && serial.first == Outcome::ok ? 1 : 0;
   }
   EXPECT_GT(graph_ok, 2) << "several graph plans were prepared in parallel";
+}
+
+// The staged search stores only the knob variations of the engines it refined, says so in a
+// note, and finds a validated winner within 15% of the full search's (timing noise included).
+TEST(Tuner, StagedSearchRefinesOnlyTheFastestEngines) {
+  NEED_GPU();
+  ConvTuner tuner;
+  TuneOptions o = plantune::tuner::testing::quick_options();
+  o.use_db = false;
+  o.graph_options.max_configs_per_engine = 6;
+  const ConvProblem p = conv(8, 64, 28, 64, 3, 1, 1);
+  const std::vector<Variant> v = {{Layout::nhwc, Precision::fp16, 0, 0}};
+  TacticDb db;
+  const TuneResult full = tuner.tune(p, v, o, db);
+  o.search = SearchMode::staged;
+  o.staged.max_engines = 2;
+  const TuneResult staged = tuner.tune(p, v, o, db);
+  const VariantTuning& vt = staged.variants[0];
+  ASSERT_NE(vt.winner(), nullptr);
+  EXPECT_EQ(vt.winner()->outcome, Outcome::ok);
+  EXPECT_LT(vt.result.candidates.size(), full.variants[0].result.candidates.size());
+  std::string note;
+  for (const std::string& n : vt.notes) {
+    if (n.rfind("staged knob search:", 0) == 0) note = n;
+  }
+  ASSERT_FALSE(note.empty()) << "the note says which engines were searched";
+  std::set<std::int64_t> refined;
+  for (const Candidate& c : vt.result.candidates) {
+    if (is_knob_variation(c.tactic)) refined.insert(std::get<GraphEngineTactic>(c.tactic).engine_id);
+  }
+  EXPECT_LE(refined.size(), 2u) << note;
+  for (std::int64_t id : refined) {
+    EXPECT_NE(note.find(std::to_string(id)), std::string::npos) << id << " not in: " << note;
+  }
+  ASSERT_NE(full.variants[0].winner(), nullptr);
+  EXPECT_LE(vt.winner()->timing->median_ms, full.variants[0].winner()->timing->median_ms * 1.15)
+      << "the staged winner " << tactic_id(vt.winner()->tactic) << " vs the full search's "
+      << tactic_id(full.variants[0].winner()->tactic);
 }
 
 }  // namespace

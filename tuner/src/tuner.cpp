@@ -13,6 +13,7 @@
 #include "plantune/tuner/device_environment.h"
 #include "plantune/tuner/legacy_source.h"
 #include "plantune/tuner/reference.h"
+#include "plantune/tuner/staged_search.h"
 
 namespace plantune::tuner {
 namespace {
@@ -25,6 +26,7 @@ struct Trial {
   Candidate cand;
   bool valid = false;   // passed validation: may be timed
   bool pinned = false;  // timed in full whatever halving decides
+  bool dropped = false;          // left out by the staged search: not stored
   bool prepared = false;         // runner->prepare() has been called
   std::exception_ptr prep_error;  // what it threw, if anything
 };
@@ -181,24 +183,24 @@ precision::ErrorMetrics winner_error(Trial& t, ConvWorkload& wl, const ConvRefer
 }
 
 // Times the valid trials (successive halving; pinned ones in full) and settles outcomes.
-void time_trials(std::vector<Trial>& trials, ConvWorkload& wl, Measurer& m,
+void time_trials(const std::vector<Trial*>& trials, ConvWorkload& wl, Measurer& m,
                  const TuneOptions& o, bool halving, Clock::time_point deadline) {
   std::int64_t max_ws = 0;
-  for (const Trial& t : trials) {
-    if (t.valid) max_ws = std::max(max_ws, t.cand.workspace_bytes);
+  for (const Trial* t : trials) {
+    if (t->valid) max_ws = std::max(max_ws, t->cand.workspace_bytes);
   }
   void* ws = wl.workspace(max_ws, m.stream());
   std::vector<Contender> contenders;
   std::vector<Trial*> owners;
-  for (Trial& t : trials) {
-    if (!t.valid) continue;
+  for (Trial* t : trials) {
+    if (!t->valid) continue;
     Contender c;
-    ConvRunner* r = t.prep.runner.get();
+    ConvRunner* r = t->prep.runner.get();
     ConvWorkload* w = &wl;
     c.run = [w, r, ws](int slot, cudaStream_t s) { enqueue_once(*w, *r, ws, slot, s); };
-    c.pinned = t.pinned || !halving;
+    c.pinned = t->pinned || !halving;
     contenders.push_back(std::move(c));
-    owners.push_back(&t);
+    owners.push_back(t);
   }
   successive_halving(m, contenders, wl.slot_count(), wl.spans_cold_l2(), o.measure, o.halving,
                      deadline);
@@ -381,49 +383,61 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   vt.tactics_total = static_cast<int>(trials.size());
   progress.tactics_total = vt.tactics_total;
 
-  // Validation within ~60% of the budget: what is left over is `timeout`, except the first
-  // kAlwaysValidated runnable tactics (the heuristics' picks among them), so that a variant
-  // always gets a winner. Runtime-compiled graph plans (seconds each) stop at
-  // o.max_runtime_compiled per variant.
-  const auto validate_until =
-      deadline == Clock::time_point::max() ? deadline : t0 + (deadline - t0) * 6 / 10;
-  report("validating");
+  // Validation within ~60% of the budget (a staged search's second stage: ~85%): what is left
+  // over is `timeout`, except the first kAlwaysValidated runnable tactics (the heuristics'
+  // picks among them), so that a variant always gets a winner. Runtime-compiled graph plans
+  // (seconds each) stop at o.max_runtime_compiled per variant.
+  auto share_of_budget = [&](int percent) {
+    return deadline == Clock::time_point::max() ? deadline : t0 + (deadline - t0) * percent / 100;
+  };
   // In batches: which trials of a batch are validated is decided first (budget, runtime
-  // compilation cap), then their plans are prepared on o.prepare_threads host threads, then
-  // each is run and checked here, in list order.
+  // compilation cap), then their plans are prepared on `threads` host threads, then each is
+  // run and checked here, in list order.
   const int threads = o.prepare_threads > 0
                           ? o.prepare_threads
                           : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u,
                                                         TuneOptions::kMaxAutoPrepareThreads));
   const std::size_t batch_size = static_cast<std::size_t>(threads) * 4;
   int runnable_seen = 0, compiled = 0;
-  for (std::size_t next = 0; next < trials.size();) {
-    std::vector<Trial*> batch;
-    for (; next < trials.size() && batch.size() < batch_size; ++next) {
-      Trial& t = trials[next];
-      ++progress.tactics_tried;
-      if (t.prep.outcome != Outcome::ok) continue;
-      ++runnable_seen;
-      if (runnable_seen > kAlwaysValidated && Clock::now() >= validate_until) {
-        t.cand.outcome = Outcome::timeout;
-        t.cand.detail = "tuning budget spent before validation";
-        continue;
-      }
-      if (is_runtime_compiled(t.cand.tactic) && ++compiled > o.max_runtime_compiled) {
-        t.cand.outcome = Outcome::timeout;
-        t.cand.detail = "runtime-compiled plan beyond the per-variant cap of " +
-                        std::to_string(o.max_runtime_compiled);
-        continue;
-      }
-      batch.push_back(&t);
-    }
-    prepare_in_parallel(batch, threads);
-    for (Trial* t : batch) {
-      validate_trial(*t, wl, ref, tolerance, o.workspace_limit, s);
-      if (t->valid) ++vt.tactics_validated;
-    }
+  auto validate_all = [&](const std::vector<Trial*>& list, Clock::time_point until) {
     report("validating");
+    for (std::size_t next = 0; next < list.size();) {
+      std::vector<Trial*> batch;
+      for (; next < list.size() && batch.size() < batch_size; ++next) {
+        Trial& t = *list[next];
+        ++progress.tactics_tried;
+        if (t.prep.outcome != Outcome::ok) continue;
+        ++runnable_seen;
+        if (runnable_seen > kAlwaysValidated && Clock::now() >= until) {
+          t.cand.outcome = Outcome::timeout;
+          t.cand.detail = "tuning budget spent before validation";
+          continue;
+        }
+        if (is_runtime_compiled(t.cand.tactic) && ++compiled > o.max_runtime_compiled) {
+          t.cand.outcome = Outcome::timeout;
+          t.cand.detail = "runtime-compiled plan beyond the per-variant cap of " +
+                          std::to_string(o.max_runtime_compiled);
+          continue;
+        }
+        batch.push_back(&t);
+      }
+      prepare_in_parallel(batch, threads);
+      for (Trial* t : batch) {
+        validate_trial(*t, wl, ref, tolerance, o.workspace_limit, s);
+        if (t->valid) ++vt.tactics_validated;
+      }
+      report("validating");
+    }
+  };
+
+  // Stage 1 is everything in a full search; a staged one keeps the knob variations of
+  // enumerated engines for stage 2 (Note [staged knob search] in staged_search.h).
+  std::vector<Trial*> stage1, stage2;
+  for (Trial& t : trials) {
+    const bool later = o.search == SearchMode::staged && is_knob_variation(t.cand.tactic);
+    (later ? stage2 : stage1).push_back(&t);
   }
+  validate_all(stage1, share_of_budget(60));
 
   // The heuristics' choices are timed in full.
   for (Trial& t : trials) {
@@ -442,14 +456,71 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
 
   vt.validate_seconds = seconds_since(t_validate);
   report("timing");
-  const auto t_time = Clock::now();
-  time_trials(trials, wl, measurer_, o, /*halving=*/true, deadline);
+  auto t_time = Clock::now();
+  time_trials(stage1, wl, measurer_, o, /*halving=*/true, deadline);
   vt.time_seconds = seconds_since(t_time);
+
+  if (!stage2.empty()) {
+    std::vector<Candidate> timed;
+    for (const Trial* t : stage1) timed.push_back(t->cand);
+    const std::vector<std::int64_t> engines = engines_to_refine(timed, o.staged);
+    std::vector<Trial*> refine;
+    int left_out = 0;
+    for (Trial* t : stage2) {
+      const auto id = std::get<GraphEngineTactic>(t->cand.tactic).engine_id;
+      if (std::find(engines.begin(), engines.end(), id) != engines.end()) {
+        refine.push_back(t);
+      } else {
+        t->dropped = true;
+        ++left_out;
+      }
+    }
+    progress.tactics_tried += left_out;
+    std::ostringstream note;
+    note << "staged knob search: " << refine.size() << " knob configurations of engine"
+         << (engines.size() == 1 ? " " : "s ");
+    for (std::size_t i = 0; i < engines.size(); ++i) note << (i ? ", " : "") << engines[i];
+    if (engines.empty()) note << "(none timed)";
+    note << " searched; " << left_out << " of other engines left out";
+    vt.notes.push_back(note.str());
+
+    const auto t_validate2 = Clock::now();
+    validate_all(refine, share_of_budget(85));
+    vt.validate_seconds += seconds_since(t_validate2);
+    // One pool: the new ones and stage 1's fastest (not pinned: those keep their timings).
+    std::vector<Trial*> retime;
+    for (Trial* t : stage1) {
+      if (t->valid && t->cand.timing && !t->pinned) retime.push_back(t);
+    }
+    std::sort(retime.begin(), retime.end(), [](const Trial* a, const Trial* b) {
+      return a->cand.timing->median_ms < b->cand.timing->median_ms;
+    });
+    if (retime.size() > static_cast<std::size_t>(std::max(0, o.staged.retimed)))
+      retime.resize(static_cast<std::size_t>(std::max(0, o.staged.retimed)));
+    std::vector<Trial*> pool = retime;
+    for (Trial* t : refine) {
+      if (t->valid) pool.push_back(t);
+    }
+    report("timing");
+    t_time = Clock::now();
+    if (pool.size() > retime.size()) {
+      std::vector<Candidate> before;
+      for (const Trial* t : retime) before.push_back(t->cand);
+      time_trials(pool, wl, measurer_, o, /*halving=*/true, deadline);
+      // One the budget stopped before it was timed again keeps its stage-1 timing.
+      for (std::size_t i = 0; i < retime.size(); ++i) {
+        if (!retime[i]->cand.timing) retime[i]->cand = before[i];
+      }
+    }
+    vt.time_seconds += seconds_since(t_time);
+  }
   for (const Trial& t : trials) vt.tactics_timed += t.cand.timing ? 1 : 0;
 
   std::vector<Candidate> cands;
   cands.reserve(trials.size());
-  for (const Trial& t : trials) cands.push_back(t.cand);
+  for (const Trial& t : trials) {
+    if (!t.dropped) cands.push_back(t.cand);
+  }
   if (legacy_pick) vt.legacy_heuristic = find_candidate(cands, *legacy_pick);
   if (a_first != nullptr) vt.heuristic_a = a_first->cand;
   rank_candidates(cands);
@@ -501,7 +572,9 @@ std::vector<Candidate> ConvTuner::evaluate(const ConvProblem& problem, const Var
   for (Trial& t : trials) {
     validate_trial(t, wl, ref, default_tolerance(variant.precision), o.workspace_limit, s);
   }
-  time_trials(trials, wl, measurer_, o, /*halving=*/false, Clock::time_point::max());
+  std::vector<Trial*> all;
+  for (Trial& t : trials) all.push_back(&t);
+  time_trials(all, wl, measurer_, o, /*halving=*/false, Clock::time_point::max());
   std::vector<Candidate> out;
   for (const Trial& t : trials) out.push_back(t.cand);
   return out;

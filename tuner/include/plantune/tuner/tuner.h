@@ -14,7 +14,8 @@
 //      `over_workspace_limit` (never allocated);
 //   3. the sound ones are timed by successive halving (measure.h); the legacy heuristic's pick
 //      and graph heuristic A's first choice are always timed in full, so speedups over them
-//      can be reported;
+//      can be reported; a staged search (TuneOptions::search) then validates and times the
+//      knob variations of the fastest engines only (Note [staged knob search]);
 //   4. the winner runs once more and its output is compared with the fp64 reference of the
 //      unrounded inputs: the variant's error against fp32 (Note [error vs fp32]);
 //   5. the ranked candidates and that error are inserted into the database.
@@ -48,6 +49,7 @@
 #include "plantune/tuner/conv_workload.h"
 #include "plantune/tuner/graph_source.h"
 #include "plantune/tuner/measure.h"
+#include "plantune/tuner/staged_search.h"
 #include "plantune/tuner/tactic_db.h"
 
 namespace plantune::tuner {
@@ -73,6 +75,10 @@ struct TuneOptions {
   HalvingOptions halving;
   WorkloadOptions workload;
   double budget_seconds = 0;  // for one tune() call, all variants; 0: no limit
+  // full: every listed tactic is validated and timed; staged: the knob variations of only the
+  // engines stage 1 finds fastest (Note [staged knob search] in staged_search.h).
+  SearchMode search = SearchMode::full;
+  StagedSearchOptions staged;
   // Graph plans that compile a kernel at finalize (RUNTIME_COMPILATION, about a second or
   // more each) validated per variant, in list order; later ones are `timeout`.
   static constexpr int kDefaultMaxRuntimeCompiled = 6;
