@@ -12,6 +12,13 @@
       their relative difference |t1 - t2| / min(t1, t2), and the share of rows within the
       tolerance; also whether both picked the same tactic.
 
+  tune_report_compare.py search BASE REPORT...
+      Tuning cost against quality: per report its tuning seconds (and the enumerate, validate
+      and time phases summed over variants), timed runs, variants tuned, and on the (problem,
+      variant) rows it shares with BASE the geometric mean of its winners' medians over
+      BASE's (above 1: slower winners than BASE's) and the worst row. Missing files are listed
+      as such.
+
 Output is a Markdown table and a summary line; exit status 0 (1 on unreadable input).
 """
 import argparse
@@ -116,6 +123,35 @@ def cmd_agreement(a):
           f"{same}/{total} picked the same tactic")
 
 
+def cmd_search(a):
+    _, base_rows = load(a.base)
+    base = {(r.get("key"), r.get("variant")): winner_ms(r)[0] for r in base_rows}
+    print("| report | tuning s | enumerate s | validate s | time s | timed runs | variants | "
+          "winners vs base (geomean) | worst row |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for path in [a.base] + a.reports:
+        try:
+            doc, rows = load(path)
+        except SystemExit as e:
+            print(f"| {path} | missing: {e} |||||||| ")
+            continue
+        tuned = [r for r in rows if not r.get("from_db")]
+        phase = {k: sum(float(r.get(k, 0)) for r in tuned)
+                 for k in ("enumerate_seconds", "validate_seconds", "time_seconds")}
+        ratios = []
+        for r in rows:
+            b = base.get((r.get("key"), r.get("variant")))
+            t = winner_ms(r)[0]
+            if b and t:
+                ratios.append(t / b)
+        worst = f"{max(ratios):.3f}x" if ratios else "n/a"
+        gm = f"{geomean(ratios):.3f}x ({len(ratios)} rows)" if ratios else "n/a"
+        print(f"| {path.split('/')[-1]} | {float(doc.get('tuning_seconds', 0)):.1f} | "
+              f"{phase['enumerate_seconds']:.1f} | {phase['validate_seconds']:.1f} | "
+              f"{phase['time_seconds']:.1f} | {doc.get('timed_runs', '?')} | {len(tuned)} | {gm} | "
+              f"{worst} |")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -129,6 +165,10 @@ def main():
     g.add_argument("report2")
     g.add_argument("--tolerance", type=float, default=0.03)
     g.set_defaults(run=cmd_agreement)
+    s = sub.add_parser("search")
+    s.add_argument("base")
+    s.add_argument("reports", nargs="*")
+    s.set_defaults(run=cmd_search)
     a = p.parse_args()
     a.run(a)
 

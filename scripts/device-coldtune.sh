@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Cold tuning time of ResNet-50 on the GPU: what parallel plan preparation and the staged knob
+# search change, measured in one run on one machine. Each step tunes into a fresh database
+# (a cold run) and keeps its table, report and database under results/coldtune/:
+#   b32_fp16_serial   batch 32, fp16, NCHW+NHWC, full search, --prepare-threads 1
+#   b32_fp16_full     the same, plan preparation on the default threads
+#   b32_fp16_staged   the same, --search staged
+#   all_staged        batches 32 and 1, fp16 and tf32, NCHW+NHWC, staged (issue target: <= 60 s)
+#   then the same database again: a warm run times nothing
+# A summary (seconds, timed runs, geomean winner time vs b32_fp16_full) goes to summary.txt.
+#   BUILD_DIR (default build-device), OUT (default ./out), STEPS (default all of the above)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR=${BUILD_DIR:-build-device}
+OUT=${OUT:-$PWD/out}
+W=results/coldtune
+STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged all_staged"}
+mkdir -p "$OUT" "$W"
+source scripts/provenance.sh
+generator=()
+if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
+log="$OUT/coldtune.log"
+cmake -S . -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >>"$log" 2>&1 &&
+  cmake --build "$BUILD_DIR" -j "$(nproc)" --target plantune >>"$log" 2>&1 ||
+  { echo "build failed"; tail -30 "$log"; exit 1; }
+exe="$BUILD_DIR/tools/plantune"
+write_provenance "$W/provenance.txt" "$exe"
+tune() {  # name, then plantune tune arguments
+  local name=$1; shift
+  rm -f "$W/$name.db.json"
+  local t0; t0=$(date +%s.%N)
+  "$exe" tune resnet50 --db "$W/$name.db.json" --report "$W/$name.report.json" "$@" \
+    >"$W/$name.table.txt" 2>"$W/$name.stderr"
+  local rc=$?
+  echo "$name: exit $rc, $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}') s wall: plantune tune resnet50 $*" | tee -a "$log"
+  tail -3 "$W/$name.table.txt" >>"$log"
+}
+for s in $STEPS; do
+  case $s in
+    b32_fp16_serial) tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --prepare-threads 1 ;;
+    b32_fp16_full) tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc ;;
+    b32_fp16_staged) tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged ;;
+    all_staged)
+      rm -f "$W/all_staged.db.json"
+      t0=$(date +%s.%N)
+      for b in 32 1; do
+        "$exe" tune resnet50 --db "$W/all_staged.db.json" --batch $b --precision fp16,tf32 \
+          --layouts nchw,nhwc --search staged --report "$W/all_staged_b$b.report.json" \
+          >"$W/all_staged_b$b.table.txt" 2>"$W/all_staged_b$b.stderr"
+        echo "all_staged batch $b: exit $?" | tee -a "$log"
+      done
+      echo "all_staged: $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}') s wall (batches 32 and 1, fp16+tf32, both layouts, staged)" | tee -a "$log"
+      t0=$(date +%s.%N)
+      "$exe" tune resnet50 --db "$W/all_staged.db.json" --batch 32 --precision fp16,tf32 \
+        --layouts nchw,nhwc --search staged --report "$W/warm_b32.report.json" \
+        >"$W/warm_b32.table.txt" 2>"$W/warm_b32.stderr"
+      echo "warm b32: exit $?, $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}') s; $(grep -o 'tuning took.*' "$W/warm_b32.table.txt")" | tee -a "$log" ;;
+  esac
+done
+python3 tools/tune_report_compare.py search "$W/b32_fp16_full.report.json" "$W/b32_fp16_serial.report.json" \
+  "$W/b32_fp16_staged.report.json" "$W/all_staged_b32.report.json" "$W/all_staged_b1.report.json" \
+  "$W/warm_b32.report.json" >"$W/summary.txt" 2>&1
+cat "$W/summary.txt" | tee -a "$log"
+cp "$log" "$W/"
+tar czf "$OUT/coldtune.tar.gz" "$W" 2>/dev/null
