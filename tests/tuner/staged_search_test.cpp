@@ -21,6 +21,14 @@ GraphEngineTactic engine(std::int64_t id, GraphSource source = GraphSource::engi
   return g;
 }
 
+TEST(StagedSearch, ModesRoundTripThroughTheirNames) {
+  for (SearchMode m : {SearchMode::full, SearchMode::staged}) {
+    EXPECT_EQ(search_mode_from_string(to_string(m)), m);
+  }
+  EXPECT_FALSE(search_mode_from_string("Staged").has_value());
+  EXPECT_FALSE(search_mode_from_string("").has_value());
+}
+
 TEST(StagedSearch, KnobVariationsAreEnumeratedConfigurationsWithKnobs) {
   EXPECT_TRUE(is_knob_variation(engine(4, GraphSource::engine_enum, true)));
   EXPECT_FALSE(is_knob_variation(engine(4, GraphSource::engine_enum, false)))

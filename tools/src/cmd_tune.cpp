@@ -214,9 +214,8 @@ int cmd_tune(const Args& args) {
   if (budget < 0) throw UsageError("--budget-seconds must be >= 0");
   const std::int64_t max_cfg = p.get_int("--max-configs-per-engine");
   if (max_cfg < 1) throw UsageError("--max-configs-per-engine must be >= 1");
-  const std::string search = p.get("--search");
-  if (search != "full" && search != "staged")
-    throw UsageError("--search: '" + search + "' is not one of full, staged");
+  const auto search = search_mode_from_string(p.get("--search"));
+  if (!search) throw UsageError("--search: '" + p.get("--search") + "' is not one of full, staged");
   const std::int64_t prepare_threads = p.get_int("--prepare-threads");
   if (prepare_threads < 0 || prepare_threads > 256)
     throw UsageError("--prepare-threads must be between 0 and 256");
@@ -257,7 +256,7 @@ int cmd_tune(const Args& args) {
   o.workspace_limit = ws_limit;
   o.graph_options.max_configs_per_engine = static_cast<int>(max_cfg);
   o.prepare_threads = static_cast<int>(prepare_threads);
-  o.search = search == "staged" ? SearchMode::staged : SearchMode::full;
+  o.search = *search;
   o.use_db = !p.has("--retune");
   o.command = command;
   o.commit = current_commit();

@@ -14,6 +14,9 @@ void add_schedule_options(ArgParser& p) {
   p.option("--budget-seconds", "S", "time budget for tuning what the database lacks, 0: none",
            "0");
   p.flag("--no-tune", "never tune: use the database as it is");
+  p.option("--search", "MODE",
+           "tuning search, full or staged (the knobs of only the fastest engines: shorter)",
+           "full");
   p.flag("--no-fused", "do not look for fused convolution + epilogue tactics");
   p.option("--apis", "LIST", "tactic APIs the schedule may use: cudnn_legacy,cudnn_graph,cublaslt",
            "cudnn_legacy,cudnn_graph,cublaslt");
@@ -29,6 +32,9 @@ ScheduleJob schedule_job(const ArgParser& p, const std::string& command) {
   job.tune = !p.has("--no-tune");
   job.budget_seconds = p.get_double("--budget-seconds");
   if (job.budget_seconds < 0) throw UsageError("--budget-seconds must be >= 0");
+  const auto search = tuner::search_mode_from_string(p.get("--search"));
+  if (!search) throw UsageError("--search: '" + p.get("--search") + "' is not one of full, staged");
+  job.search = *search;
   if (p.get_int("--batch") <= 0) throw UsageError("--batch must be > 0");
   auto& o = job.options;
   const auto prec = tuner::precision_from_string(p.get("--precision"));

@@ -40,6 +40,7 @@ runtime::Schedule make_schedule(const Graph& g, const ScheduleJob& job) {
       tuner::ConvTuner conv;
       tuner::TuneOptions to;
       to.workspace_limit = o.workspace_limit;
+      to.search = job.search;
       to.command = o.command;
       const bool tty = isatty(fileno(stderr)) != 0;
       const auto t0 = std::chrono::steady_clock::now();

@@ -8,6 +8,16 @@
 
 namespace plantune::tuner {
 
+std::string_view to_string(SearchMode m) {
+  return m == SearchMode::staged ? "staged" : "full";
+}
+
+std::optional<SearchMode> search_mode_from_string(std::string_view s) {
+  if (s == "full") return SearchMode::full;
+  if (s == "staged") return SearchMode::staged;
+  return std::nullopt;
+}
+
 bool is_knob_variation(const TacticConfig& t) {
   const auto* g = std::get_if<GraphEngineTactic>(&t);
   return g != nullptr && g->source == GraphSource::engine_enum && !g->knobs.empty();

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "plantune/tuner/candidate.h"
@@ -29,6 +30,9 @@
 namespace plantune::tuner {
 
 enum class SearchMode { full, staged };
+
+std::string_view to_string(SearchMode m);  // "full", "staged"
+std::optional<SearchMode> search_mode_from_string(std::string_view s);
 
 struct StagedSearchOptions {
   int max_engines = 3;   // engines whose knob variations are searched in stage 2
