@@ -7,6 +7,7 @@
 #   b32_fp16_staged   the same, --search staged
 #   all_staged        batches 32 and 1, fp16 and tf32, NCHW+NHWC, staged (issue target: <= 60 s)
 #   then the same database again: a warm run times nothing
+#   fp32_staged       batches 32 and 1, fp32, NCHW+NHWC, staged (the fp32 tables)
 # A summary (seconds, timed runs, geomean winner time vs b32_fp16_full) goes to summary.txt.
 #   BUILD_DIR (default build-device), OUT (default ./out), STEPS (default all of the above)
 set -uo pipefail
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
 W=results/coldtune
-STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged all_staged"}
+STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged all_staged fp32_staged"}
 mkdir -p "$OUT" "$W"
 source scripts/provenance.sh
 generator=()
@@ -55,11 +56,15 @@ for s in $STEPS; do
         --layouts nchw,nhwc --search staged --report "$W/warm_b32.report.json" \
         >"$W/warm_b32.table.txt" 2>"$W/warm_b32.stderr"
       echo "warm b32: exit $?, $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}') s; $(grep -o 'tuning took.*' "$W/warm_b32.table.txt")" | tee -a "$log" ;;
+    fp32_staged)
+      for b in 32 1; do
+        tune "fp32_staged_b$b" --batch $b --precision fp32 --layouts nchw,nhwc --search staged
+      done ;;
   esac
 done
 python3 tools/tune_report_compare.py search "$W/b32_fp16_full.report.json" "$W/b32_fp16_serial.report.json" \
   "$W/b32_fp16_staged.report.json" "$W/all_staged_b32.report.json" "$W/all_staged_b1.report.json" \
-  "$W/warm_b32.report.json" >"$W/summary.txt" 2>&1
+  "$W/warm_b32.report.json" "$W/fp32_staged_b32.report.json" >"$W/summary.txt" 2>&1
 cat "$W/summary.txt" | tee -a "$log"
 cp "$log" "$W/"
 tar czf "$OUT/coldtune.tar.gz" "$W" 2>/dev/null
