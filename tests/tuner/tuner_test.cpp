@@ -392,4 +392,37 @@ TEST(Tuner, StagedSearchRefinesOnlyTheFastestEngines) {
       << tactic_id(full.variants[0].winner()->tactic);
 }
 
+// A bounded variant keeps its fastest ok candidates, every incorrect one and the heuristics'
+// picks, so a warm run still reports speedups over them; the counts of the search stay.
+TEST(Tuner, StoredCandidatesAreBoundedButKeepWhatAWarmRunNeeds) {
+  NEED_GPU();
+  ConvTuner tuner;
+  TuneOptions o = plantune::tuner::testing::quick_options();
+  o.keep_ok = 2;
+  const ConvProblem p = conv(4, 32, 14, 64, 3, 1, 1);
+  const std::vector<Variant> v = {{Layout::nhwc, Precision::fp16, 0, 0}};
+  TacticDb db;
+  const TuneResult cold = tuner.tune(p, v, o, db);
+  const VariantTuning& vt = cold.variants[0];
+  ASSERT_NE(vt.winner(), nullptr);
+  ASSERT_TRUE(vt.legacy_heuristic && vt.heuristic_a);
+  int ok = 0;
+  for (const Candidate& c : vt.result.candidates) {
+    ok += c.outcome == Outcome::ok;
+    const bool pick = same_tactic(c.tactic, vt.legacy_heuristic->tactic) ||
+                      same_tactic(c.tactic, vt.heuristic_a->tactic);
+    EXPECT_TRUE(pick || c.outcome == Outcome::ok || c.outcome == Outcome::incorrect)
+        << tactic_id(c.tactic) << " " << to_string(c.outcome);
+  }
+  EXPECT_GT(vt.tactics_ok, 4) << "the search found more than it stores";
+  EXPECT_LE(ok, 2 + 3) << "the fastest 2, the two heuristic picks, the fastest plain one";
+  EXPECT_LT(vt.result.candidates.size(), static_cast<std::size_t>(vt.tactics_total));
+  const TuneResult warm = tuner.tune(p, v, o, db);
+  ASSERT_TRUE(warm.variants[0].from_db);
+  ASSERT_TRUE(warm.variants[0].legacy_heuristic.has_value()) << "stored despite the bound";
+  ASSERT_TRUE(warm.variants[0].heuristic_a.has_value()) << "stored despite the bound";
+  EXPECT_EQ(warm.variants[0].legacy_heuristic->timing, vt.legacy_heuristic->timing);
+  EXPECT_TRUE(same_tactic(warm.variants[0].winner()->tactic, vt.winner()->tactic));
+}
+
 }  // namespace

@@ -187,6 +187,10 @@ int cmd_tune(const Args& args) {
            "full: validate and time every listed tactic; staged: the knob variations of only "
            "the engines whose default configurations are fastest",
            "full");
+  p.option("--keep-candidates", "N",
+           "ok candidates stored per variant (the fastest; incorrect ones and the heuristics' "
+           "picks are always kept), or 'all'",
+           std::to_string(TuneOptions::kDefaultKeepOk));
   p.option("--prepare-threads", "N",
            "host threads that build graph execution plans during validation (0: the "
            "hardware's, at most " +
@@ -216,6 +220,12 @@ int cmd_tune(const Args& args) {
   if (max_cfg < 1) throw UsageError("--max-configs-per-engine must be >= 1");
   const auto search = search_mode_from_string(p.get("--search"));
   if (!search) throw UsageError("--search: '" + p.get("--search") + "' is not one of full, staged");
+  int keep_ok = -1;
+  if (p.get("--keep-candidates") != "all") {
+    const std::int64_t k = p.get_int("--keep-candidates");
+    if (k < 1 || k > 1000000) throw UsageError("--keep-candidates must be 'all' or >= 1");
+    keep_ok = static_cast<int>(k);
+  }
   const std::int64_t prepare_threads = p.get_int("--prepare-threads");
   if (prepare_threads < 0 || prepare_threads > 256)
     throw UsageError("--prepare-threads must be between 0 and 256");
@@ -256,6 +266,7 @@ int cmd_tune(const Args& args) {
   o.workspace_limit = ws_limit;
   o.graph_options.max_configs_per_engine = static_cast<int>(max_cfg);
   o.prepare_threads = static_cast<int>(prepare_threads);
+  o.keep_ok = keep_ok;
   o.search = *search;
   o.use_db = !p.has("--retune");
   o.command = command;
@@ -407,14 +418,20 @@ int cmd_tune(const Args& args) {
     for (const VariantTuning& vt : r.variants) {
       samples += vt.samples;
       const Candidate* w = vt.winner();
-      int ok = 0;
-      for (const Candidate& c : vt.result.candidates) ok += c.outcome == Outcome::ok ? 1 : 0;
+      // Tuned: what the search found (the database stores the fastest few); from the database:
+      // what it stores.
+      int ok = vt.tactics_ok, all = vt.tactics_total;
+      if (vt.from_db) {
+        ok = 0;
+        for (const Candidate& c : vt.result.candidates) ok += c.outcome == Outcome::ok ? 1 : 0;
+        all = static_cast<int>(vt.result.candidates.size());
+      }
       const std::string vname = to_string(vt.variant);
       table.row({layer_names, shape_of(prob), vname, w ? tactic_id(w->tactic) : "(none)",
                  w ? ms(w->timing->median_ms) : "-", error_cell(vt.result),
                  speedup(vt.legacy_heuristic, w),
                  speedup(vt.heuristic_a, w), "-", w ? human_bytes(w->workspace_bytes) : "-",
-                 cat(std::to_string(ok), "/", std::to_string(vt.result.candidates.size())),
+                 cat(std::to_string(ok), "/", std::to_string(all)),
                  vt.from_db ? "db" : fixed(vt.seconds, 2)});
       nlohmann::json row = {{"key", key},
                             {"kind", "conv"},
@@ -428,7 +445,8 @@ int cmd_tune(const Args& args) {
                             {"validated", vt.tactics_validated},
                             {"timed", vt.tactics_timed},
                             {"samples", vt.samples},
-                            {"candidates", vt.result.candidates.size()},
+                            {"candidates", all},
+                            {"stored", vt.result.candidates.size()},
                             {"ok", ok},
                             {"error_vs_fp32", error_json(vt.result)}};
       put(row, "winner", w);

@@ -543,6 +543,24 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
       vt.notes.push_back("error vs fp32 not measured: " + short_error(e.what()));
     }
   }
+  for (const Candidate& c : vt.result.candidates) vt.tactics_ok += c.outcome == Outcome::ok;
+  if (o.keep_ok >= 0) {
+    // Candidates are in rank order: the first ok one not runtime-compiled is the fastest.
+    const auto plain = std::find_if(vt.result.candidates.begin(), vt.result.candidates.end(),
+                                    [](const Candidate& c) {
+                                      return c.outcome == Outcome::ok &&
+                                             !is_runtime_compiled(c.tactic);
+                                    });
+    std::vector<TacticConfig> keep;
+    if (legacy_pick) keep.emplace_back(*legacy_pick);
+    if (vt.heuristic_a) keep.push_back(vt.heuristic_a->tactic);
+    if (plain != vt.result.candidates.end()) keep.push_back(plain->tactic);
+    // The winner stays whatever keep_ok says.
+    trim_candidates(vt.result, static_cast<std::size_t>(std::max(1, o.keep_ok)), [&](const Candidate& c) {
+      return std::any_of(keep.begin(), keep.end(),
+                         [&](const TacticConfig& t) { return same_tactic(c.tactic, t); });
+    });
+  }
   vt.seconds = seconds_since(t0);
   vt.samples = measurer_.samples_taken() - samples0;
   vt.result.provenance = Provenance::now(o.command, o.commit, vt.seconds);

@@ -18,7 +18,8 @@
 //      knob variations of the fastest engines only (Note [staged knob search]);
 //   4. the winner runs once more and its output is compared with the fp64 reference of the
 //      unrounded inputs: the variant's error against fp32 (Note [error vs fp32]);
-//   5. the ranked candidates and that error are inserted into the database.
+//   5. the ranked candidates (bounded: TuneOptions::keep_ok) and that error are inserted into
+//      the database.
 //
 // Note [error vs fp32]
 // ~~~~~~~~~~~~~~~~~~~~
@@ -89,6 +90,12 @@ struct TuneOptions {
   // outcome does not depend on it (under a budget, how many get validated does).
   static constexpr unsigned kMaxAutoPrepareThreads = 8;
   int prepare_threads = 0;
+  // ok candidates stored per variant: the fastest keep_ok (at least the winner), besides every incorrect one, the
+  // legacy heuristic's pick, heuristic A's first choice and the fastest ok one that is not
+  // runtime-compiled (trim_candidates in tactic_db.h: database size and load time grow with
+  // the candidates; a warm run finds the heuristics' picks again); < 0: every candidate.
+  static constexpr int kDefaultKeepOk = 16;
+  int keep_ok = kDefaultKeepOk;
   bool use_db = true;         // false: tune even what the database has
   std::string command, commit;  // provenance stored with the results
   std::function<void(const TuneProgress&)> progress;
@@ -106,6 +113,7 @@ struct VariantTuning {
   std::optional<Candidate> legacy_heuristic;
   std::optional<Candidate> heuristic_a;
   int tactics_total = 0, tactics_validated = 0, tactics_timed = 0;
+  int tactics_ok = 0;        // ok after timing, before the stored candidates were bounded
   std::int64_t samples = 0;  // timed runs (0 when from the database)
   double seconds = 0;        // all of it, and its phases: listing the tactics, preparing
   double enumerate_seconds = 0, validate_seconds = 0, time_seconds = 0;  // + validating, timing
