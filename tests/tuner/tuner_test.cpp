@@ -380,7 +380,8 @@ TEST(Tuner, StagedSearchRefinesOnlyTheFastestEngines) {
   ASSERT_FALSE(note.empty()) << "the note says which engines were searched";
   std::set<std::int64_t> refined;
   for (const Candidate& c : vt.result.candidates) {
-    if (is_knob_variation(c.tactic)) refined.insert(std::get<GraphEngineTactic>(c.tactic).engine_id);
+    if (!is_knob_variation(c.tactic)) continue;
+    refined.insert(std::get<GraphEngineTactic>(c.tactic).engine_id);
   }
   EXPECT_LE(refined.size(), 2u) << note;
   for (std::int64_t id : refined) {

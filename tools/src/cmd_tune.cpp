@@ -194,7 +194,8 @@ int cmd_tune(const Args& args) {
   p.option("--prepare-threads", "N",
            "host threads that build graph execution plans during validation (0: the "
            "hardware's, at most " +
-               std::to_string(TuneOptions::kMaxAutoPrepareThreads) + "; 1: none beside the main one)",
+               std::to_string(TuneOptions::kMaxAutoPrepareThreads) +
+               "; 1: none beside the main one)",
            "0");
   p.option("--report", "FILE", "also write the per-layer results as JSON");
   p.flag("--no-pad",

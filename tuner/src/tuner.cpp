@@ -556,7 +556,8 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
     if (vt.heuristic_a) keep.push_back(vt.heuristic_a->tactic);
     if (plain != vt.result.candidates.end()) keep.push_back(plain->tactic);
     // The winner stays whatever keep_ok says.
-    trim_candidates(vt.result, static_cast<std::size_t>(std::max(1, o.keep_ok)), [&](const Candidate& c) {
+    const auto max_ok = static_cast<std::size_t>(std::max(1, o.keep_ok));
+    trim_candidates(vt.result, max_ok, [&](const Candidate& c) {
       return std::any_of(keep.begin(), keep.end(),
                          [&](const TacticConfig& t) { return same_tactic(c.tactic, t); });
     });

@@ -90,10 +90,10 @@ struct TuneOptions {
   // outcome does not depend on it (under a budget, how many get validated does).
   static constexpr unsigned kMaxAutoPrepareThreads = 8;
   int prepare_threads = 0;
-  // ok candidates stored per variant: the fastest keep_ok (at least the winner), besides every incorrect one, the
-  // legacy heuristic's pick, heuristic A's first choice and the fastest ok one that is not
-  // runtime-compiled (trim_candidates in tactic_db.h: database size and load time grow with
-  // the candidates; a warm run finds the heuristics' picks again); < 0: every candidate.
+  // ok candidates stored per variant: the fastest keep_ok (at least the winner), besides every
+  // incorrect one, the legacy heuristic's pick, heuristic A's first choice and the fastest ok one
+  // that is not runtime-compiled (trim_candidates in tactic_db.h: database size and load time
+  // grow with the candidates; a warm run finds the heuristics' picks again); < 0: every one.
   static constexpr int kDefaultKeepOk = 16;
   int keep_ok = kDefaultKeepOk;
   bool use_db = true;         // false: tune even what the database has
