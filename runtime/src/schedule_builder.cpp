@@ -144,9 +144,8 @@ Schedule build_schedule(const Graph& g, tuner::TacticDb& db, const ScheduleOptio
     for (const tuner::Entry* e : db.sorted_entries())
       for (const auto& v : e->variants)
         for (const auto& c : v.candidates)
-          if (const auto* g = std::get_if<tuner::GraphEngineTactic>(&c.tactic))
-            for (const auto& n : g->behavior_notes)
-              if (n == "CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION") avoid.insert(g->engine_id);
+          if (tuner::is_runtime_compiled(c.tactic))
+            avoid.insert(std::get<tuner::GraphEngineTactic>(c.tactic).engine_id);
   std::optional<std::regex> exclude;
   if (!options.exclude.empty()) {
     try {

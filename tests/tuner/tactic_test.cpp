@@ -91,6 +91,17 @@ TEST(Tactic, KnobsStaySortedAndUnique) {
   EXPECT_FALSE(g.knob("CUDNN_KNOB_TYPE_SWIZZLE").has_value());
 }
 
+TEST(Tactic, RuntimeCompilationIsReadFromTheBehaviourNotes) {
+  GraphEngineTactic g;
+  g.engine_id = 3;
+  EXPECT_FALSE(is_runtime_compiled(g));
+  g.behavior_notes = {"CUDNN_BEHAVIOR_NOTE_SUPPORTS_CUDA_GRAPH_NATIVE_API",
+                      "CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION"};
+  EXPECT_TRUE(is_runtime_compiled(g));
+  EXPECT_FALSE(is_runtime_compiled(LegacyConvTactic{}));
+  EXPECT_FALSE(is_runtime_compiled(CublasLtTactic{}));
+}
+
 TEST(Tactic, IdsNameWhatRuns) {
   EXPECT_EQ(tactic_id(LegacyConvTactic{LegacyAlgo::implicit_precomp_gemm, MathType::tensor_op}),
             "legacy/implicit_precomp_gemm/tensor_op");

@@ -201,6 +201,13 @@ std::string tactic_id(const TacticConfig& t) {
                      "/inner=", c.inner_shape, "/cluster=", c.cluster_shape);
 }
 
+bool is_runtime_compiled(const TacticConfig& t) {
+  const auto* g = std::get_if<GraphEngineTactic>(&t);
+  return g != nullptr && std::find(g->behavior_notes.begin(), g->behavior_notes.end(),
+                                   "CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION") !=
+                             g->behavior_notes.end();
+}
+
 bool same_tactic(const TacticConfig& a, const TacticConfig& b) {
   if (a.index() != b.index()) return false;
   if (const auto* l = std::get_if<LegacyConvTactic>(&a)) return *l == std::get<LegacyConvTactic>(b);

@@ -34,13 +34,6 @@ struct Trial {
 // Runnable tactics validated whatever the budget says (the front of the list).
 constexpr int kAlwaysValidated = 8;
 
-bool is_runtime_compiled(const TacticConfig& t) {
-  const auto* g = std::get_if<GraphEngineTactic>(&t);
-  if (g == nullptr) return false;
-  return std::find(g->behavior_notes.begin(), g->behavior_notes.end(),
-                   "CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION") != g->behavior_notes.end();
-}
-
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }

@@ -140,6 +140,10 @@ Api api_of(const TacticConfig& t);
 std::string tactic_id(const TacticConfig& t);
 bool same_tactic(const TacticConfig& a, const TacticConfig& b);
 
+// A graph-API configuration noted CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION (its plan compiles a
+// kernel when finalized).
+bool is_runtime_compiled(const TacticConfig& t);
+
 // Throws invalid_argument naming the tactic when a name is malformed (knob names must be
 // CUDNN_KNOB_TYPE_[A-Z0-9_]+, notes CUDNN_{BEHAVIOR,NUMERICAL}_NOTE_[A-Za-z0-9_]+, cuBLASLt
 // fields [A-Za-z0-9_]+), knobs are unsorted or repeated, or a number is negative
