@@ -197,6 +197,10 @@ int cmd_tune(const Args& args) {
                std::to_string(TuneOptions::kMaxAutoPrepareThreads) +
                "; 1: none beside the main one)",
            "0");
+  p.option("--max-runtime-compiled", "N",
+           "graph plans whose kernels are compiled at run time (seconds each) validated per "
+           "variant; the rest are recorded as timeout",
+           std::to_string(TuneOptions::kDefaultMaxRuntimeCompiled));
   p.option("--report", "FILE", "also write the per-layer results as JSON");
   p.flag("--no-pad",
          "do not try variants with C and K padded to multiples of 8 (int8: layers whose C or K "
@@ -230,6 +234,9 @@ int cmd_tune(const Args& args) {
   const std::int64_t prepare_threads = p.get_int("--prepare-threads");
   if (prepare_threads < 0 || prepare_threads > 256)
     throw UsageError("--prepare-threads must be between 0 and 256");
+  const std::int64_t max_rc = p.get_int("--max-runtime-compiled");
+  if (max_rc < 0 || max_rc > 100000)
+    throw UsageError("--max-runtime-compiled must be between 0 and 100000");
   const std::int64_t gemm_enum = p.get_int("--gemm-enumerated");
   if (gemm_enum < 0 || gemm_enum > 100000)
     throw UsageError("--gemm-enumerated must be between 0 and 100000");
@@ -267,6 +274,7 @@ int cmd_tune(const Args& args) {
   o.workspace_limit = ws_limit;
   o.graph_options.max_configs_per_engine = static_cast<int>(max_cfg);
   o.prepare_threads = static_cast<int>(prepare_threads);
+  o.max_runtime_compiled = static_cast<int>(max_rc);
   o.keep_ok = keep_ok;
   o.search = *search;
   o.use_db = !p.has("--retune");
