@@ -299,6 +299,12 @@ int cmd_tune(const Args& args) {
        << pr.variant_index + 1 << "/" << pr.variant_count << "): " << pr.phase << ", tactics "
        << pr.tactics_tried << "/" << pr.tactics_total;
     if (pr.best_ms) os << ", best " << ms(*pr.best_ms) << " ms " << pr.best_id;
+    if (pr.phase == "done" && !tty) {
+      // A log line per variant says where its time went (a terminal shows only the latest).
+      os << "; " << fixed(pr.seconds, 2) << " s: enumerate " << fixed(pr.enumerate_seconds, 2)
+         << ", validate " << fixed(pr.validate_seconds, 2) << ", time "
+         << fixed(pr.time_seconds, 2);
+    }
     if (tty) {
       std::cerr << "\r\033[K" << os.str() << std::flush;
     } else if (pr.phase == "done" || pr.phase == "cached") {

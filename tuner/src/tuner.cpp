@@ -563,6 +563,10 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
     progress.best_ms = w->timing->median_ms;
     progress.best_id = tactic_id(w->tactic);
   }
+  progress.seconds = vt.seconds;
+  progress.enumerate_seconds = vt.enumerate_seconds;
+  progress.validate_seconds = vt.validate_seconds;
+  progress.time_seconds = vt.time_seconds;
   report("done");
   return vt;
 }

@@ -65,6 +65,8 @@ struct TuneProgress {
   int tactics_total = 0;
   std::optional<double> best_ms;  // fastest median so far (this variant)
   std::string best_id;            // its tactic_id
+  // Set with "done": where the variant's time went (VariantTuning's fields of the same names).
+  double seconds = 0, enumerate_seconds = 0, validate_seconds = 0, time_seconds = 0;
 };
 
 struct TuneOptions {
