@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
-# A short GPU check for a small device-time budget: builds only the targets it needs, runs
-# `plantune compare resnet50`, the GPU tests of the per-layer comparison, the int8 tactics, the
-# tuner (threaded plan preparation, staged search), the transform kernels and timing, then an
-# fp16 + int8 tuning of ResNet-50 (batch 32, NHWC) and the transform bandwidth, each
-# step's output written as it finishes (so a cut-off run still returns what it did): under $OUT
-# quick.log, tests.txt, compare_resnet50.txt, tune_int8.txt, layouts_bench.txt and all.tar.gz
-# (JSON, databases, stderr and provenance, from results/quick/).
-#   BUILD_DIR (default build-device), OUT (default ./out), TUNE_BUDGET_S (default 60),
-#   COMPARE_BATCH (default 4)
+# A short GPU check for a small device-time budget: builds only the targets it needs and runs
+# the steps named in STEPS, in order, each step's output written as it finishes (so a cut-off
+# run still returns what it did). Steps:
+#   tests     the GPU tests in TESTS (default: the transforms and their timing, the per-layer
+#             comparison, the int8 workload and graph int8 tactics) (tests.txt)
+#   layer     one ResNet-50 convolution (128x28x28->128 3x3, batch 32, fp16, NHWC) tuned twice,
+#             with the default cap on runtime-compiled plans and with none (layer_rc*.txt)
+#   staged    ResNet-50 batch 32 fp16, both layouts, staged search: each variant's log line
+#             says where its time went (tune_staged.txt)
+#   bench     the transform bandwidth benchmark (layouts_bench.txt)
+#   compare   `plantune compare resnet50` (compare_resnet50.txt)
+#   int8      an fp16 + int8 tuning of ResNet-50 (batch 32, NHWC) (tune_int8.txt)
+# Under $OUT: quick.log, the files above and all.tar.gz (JSON, databases, reports, stderr and
+# provenance, from results/quick/).
+#   BUILD_DIR (default build-device), OUT (default ./out), STEPS (default
+#   "layer staged tests bench"), TESTS (paths under BUILD_DIR/tests), TUNE_BUDGET_S (int8 step,
+#   default 60), COMPARE_BATCH (default 4)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
+STEPS=${STEPS:-"layer staged tests bench"}
+TESTS=${TESTS:-"layouts/transform_test layouts/transform_timing_test runtime/layer_compare_test
+  tuner/conv_workload_test tuner/graph_source_test"}
 W=results/quick
 mkdir -p "$OUT" "$W"
 source scripts/provenance.sh
@@ -26,24 +37,59 @@ cmake --build "$BUILD_DIR" -j "$(nproc)" --target plantune layer_compare_test le
   conv_workload_test tuner_test graph_source_test transform_test transform_timing_test \
   layouts_bench >>"$log" 2>&1 || { echo "build failed"; grep -E "error" "$log" | head -30; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s" | tee -a "$log"
-write_provenance "$W/provenance.txt" "$BUILD_DIR/tools/plantune"
-"$BUILD_DIR/tools/plantune" compare resnet50 --batch "${COMPARE_BATCH:-4}" \
-  --json "$W/compare_resnet50.json" >"$OUT/compare_resnet50.txt" 2>"$W/compare_resnet50.stderr"
-echo "compare: exit $?" | tee -a "$log"
-cp "$OUT/compare_resnet50.txt" "$W/"; pack
-for t in runtime/layer_compare_test tuner/legacy_source_test tuner/conv_workload_test \
-         tuner/graph_source_test layouts/transform_test layouts/transform_timing_test tuner/tuner_test; do
-  echo "== $t" >>"$OUT/tests.txt"
-  timeout 120 "$BUILD_DIR/tests/$t" --gtest_brief=1 >>"$OUT/tests.txt" 2>&1
-  echo "$t: exit $?" | tee -a "$log"
+exe="$BUILD_DIR/tools/plantune"
+write_provenance "$W/provenance.txt" "$exe"
+since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN{printf "%.1f", a-b}'; }
+
+for step in $STEPS; do
+  ts=$(date +%s.%N)
+  case $step in
+    tests)
+      for t in $TESTS; do
+        echo "== $t" >>"$OUT/tests.txt"
+        timeout 150 "$BUILD_DIR/tests/$t" --gtest_brief=1 >>"$OUT/tests.txt" 2>&1
+        echo "$t: exit $?" | tee -a "$log"
+      done
+      cp "$OUT/tests.txt" "$W/" ;;
+    layer)
+      for rc in 6 0; do
+        rm -f "$W/layer_rc$rc.db.json"
+        "$exe" tune scripts/networks/resnet50_c128_28x28_3x3_b32.json --precision fp16 \
+          --layouts nhwc --keep-candidates all --max-runtime-compiled $rc \
+          --db "$W/layer_rc$rc.db.json" --report "$W/layer_rc$rc.report.json" \
+          >"$OUT/layer_rc$rc.txt" 2>&1
+        echo "layer (--max-runtime-compiled $rc): exit $?, $(since "$ts") s" | tee -a "$log"
+        grep -o "s: enumerate.*" "$OUT/layer_rc$rc.txt" | tee -a "$log"
+        cp "$OUT/layer_rc$rc.txt" "$W/"
+        ts=$(date +%s.%N)
+      done ;;
+    staged)
+      rm -f "$W/staged.db.json"
+      timeout 300 "$exe" tune resnet50 --batch 32 --precision fp16 --layouts nchw,nhwc \
+        --search staged --db "$W/staged.db.json" --report "$W/staged.report.json" \
+        >"$OUT/tune_staged.txt" 2>"$OUT/tune_staged.stderr"
+      echo "staged: exit $?, $(since "$ts") s" | tee -a "$log"
+      tail -4 "$OUT/tune_staged.txt" >>"$log"
+      cp "$OUT/tune_staged.txt" "$OUT/tune_staged.stderr" "$W/" ;;
+    bench)
+      timeout 200 "$BUILD_DIR/benchmarks/layouts_bench" --benchmark_filter='cudaMemcpy|plantune/' \
+        --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
+        --benchmark_min_time=0.05s --benchmark_out="$W/layouts_bench.json" \
+        --benchmark_out_format=json >"$OUT/layouts_bench.txt" 2>&1
+      echo "layouts bench: exit $?, $(since "$ts") s" | tee -a "$log"
+      cp "$OUT/layouts_bench.txt" "$W/" ;;
+    compare)
+      "$exe" compare resnet50 --batch "${COMPARE_BATCH:-4}" --json "$W/compare_resnet50.json" \
+        >"$OUT/compare_resnet50.txt" 2>"$W/compare_resnet50.stderr"
+      echo "compare: exit $?, $(since "$ts") s" | tee -a "$log"
+      cp "$OUT/compare_resnet50.txt" "$W/" ;;
+    int8)
+      "$exe" tune resnet50 --batch 32 --precision fp16,int8 --layouts nhwc \
+        --db "$W/resnet50_b32_int8.db.json" --budget-seconds "${TUNE_BUDGET_S:-60}" \
+        --report "$W/resnet50_b32_int8.report.json" >"$OUT/tune_int8.txt" 2>"$W/tune_int8.stderr"
+      echo "int8: exit $?, $(since "$ts") s" | tee -a "$log"
+      cp "$OUT/tune_int8.txt" "$W/" ;;
+    *) echo "unknown step '$step' (tests layer staged bench compare int8)" | tee -a "$log" ;;
+  esac
+  pack
 done
-"$BUILD_DIR/tools/plantune" tune resnet50 --batch 32 --precision fp16,int8 --layouts nhwc \
-  --db "$W/resnet50_b32_int8.db.json" --budget-seconds "${TUNE_BUDGET_S:-60}" \
-  --report "$W/resnet50_b32_int8.report.json" >"$OUT/tune_int8.txt" 2>"$W/tune_int8.stderr"
-echo "tune: exit $?" | tee -a "$log"
-cp "$OUT/tune_int8.txt" "$W/"; pack
-"$BUILD_DIR/benchmarks/layouts_bench" --benchmark_filter='cudaMemcpy|plantune/' --benchmark_repetitions=3 \
-  --benchmark_report_aggregates_only=true --benchmark_min_time=0.05s \
-  --benchmark_out="$W/layouts_bench.json" --benchmark_out_format=json >"$OUT/layouts_bench.txt" 2>&1
-echo "layouts bench: exit $?" | tee -a "$log"
-cp "$OUT/tests.txt" "$OUT/layouts_bench.txt" "$W/"; pack
