@@ -210,6 +210,65 @@ void time_trials(const std::vector<Trial*>& trials, ConvWorkload& wl, Measurer& 
   }
 }
 
+// Stage 2 of a staged search, choosing: the knob variations (`stage2`) of the engines whose
+// stage-1 timings make them worth refining; the others are marked dropped and counted in
+// `left_out`. Adds a note saying which engines were searched.
+std::vector<Trial*> knob_refinements(const std::vector<Trial*>& stage1,
+                                     const std::vector<Trial*>& stage2,
+                                     const StagedSearchOptions& opts,
+                                     std::vector<std::string>& notes, int& left_out) {
+  std::vector<Candidate> timed;
+  for (const Trial* t : stage1) timed.push_back(t->cand);
+  const std::vector<std::int64_t> engines = engines_to_refine(timed, opts);
+  std::vector<Trial*> refine;
+  left_out = 0;
+  for (Trial* t : stage2) {
+    const auto id = std::get<GraphEngineTactic>(t->cand.tactic).engine_id;
+    if (std::find(engines.begin(), engines.end(), id) != engines.end()) {
+      refine.push_back(t);
+    } else {
+      t->dropped = true;
+      ++left_out;
+    }
+  }
+  std::ostringstream note;
+  note << "staged knob search: " << refine.size() << " knob configurations of engine"
+       << (engines.size() == 1 ? " " : "s ");
+  for (std::size_t i = 0; i < engines.size(); ++i) note << (i ? ", " : "") << engines[i];
+  if (engines.empty()) note << "(none timed)";
+  note << " searched; " << left_out << " of other engines left out";
+  notes.push_back(note.str());
+  return refine;
+}
+
+// Stage 2 of a staged search, timing: the valid refinements in one pool with stage 1's
+// o.staged.retimed fastest (pinned ones keep their timings); one the budget stopped before it
+// was timed again keeps its stage-1 timing.
+void time_refinements(const std::vector<Trial*>& stage1, const std::vector<Trial*>& refine,
+                      ConvWorkload& wl, Measurer& m, const TuneOptions& o,
+                      Clock::time_point deadline) {
+  std::vector<Trial*> retime;
+  for (Trial* t : stage1) {
+    if (t->valid && t->cand.timing && !t->pinned) retime.push_back(t);
+  }
+  std::sort(retime.begin(), retime.end(), [](const Trial* a, const Trial* b) {
+    return a->cand.timing->median_ms < b->cand.timing->median_ms;
+  });
+  const auto keep = static_cast<std::size_t>(std::max(0, o.staged.retimed));
+  if (retime.size() > keep) retime.resize(keep);
+  std::vector<Trial*> pool = retime;
+  for (Trial* t : refine) {
+    if (t->valid) pool.push_back(t);
+  }
+  if (pool.size() == retime.size()) return;  // nothing new to time
+  std::vector<Candidate> before;
+  for (const Trial* t : retime) before.push_back(t->cand);
+  time_trials(pool, wl, m, o, /*halving=*/true, deadline);
+  for (std::size_t i = 0; i < retime.size(); ++i) {
+    if (!retime[i]->cand.timing) retime[i]->cand = before[i];
+  }
+}
+
 std::optional<Candidate> find_candidate(const std::vector<Candidate>& cs, const TacticConfig& t) {
   for (const Candidate& c : cs) {
     if (same_tactic(c.tactic, t)) return c;
@@ -454,57 +513,16 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   vt.time_seconds = seconds_since(t_time);
 
   if (!stage2.empty()) {
-    std::vector<Candidate> timed;
-    for (const Trial* t : stage1) timed.push_back(t->cand);
-    const std::vector<std::int64_t> engines = engines_to_refine(timed, o.staged);
-    std::vector<Trial*> refine;
     int left_out = 0;
-    for (Trial* t : stage2) {
-      const auto id = std::get<GraphEngineTactic>(t->cand.tactic).engine_id;
-      if (std::find(engines.begin(), engines.end(), id) != engines.end()) {
-        refine.push_back(t);
-      } else {
-        t->dropped = true;
-        ++left_out;
-      }
-    }
+    const std::vector<Trial*> refine = knob_refinements(stage1, stage2, o.staged, vt.notes,
+                                                        left_out);
     progress.tactics_tried += left_out;
-    std::ostringstream note;
-    note << "staged knob search: " << refine.size() << " knob configurations of engine"
-         << (engines.size() == 1 ? " " : "s ");
-    for (std::size_t i = 0; i < engines.size(); ++i) note << (i ? ", " : "") << engines[i];
-    if (engines.empty()) note << "(none timed)";
-    note << " searched; " << left_out << " of other engines left out";
-    vt.notes.push_back(note.str());
-
     const auto t_validate2 = Clock::now();
     validate_all(refine, share_of_budget(85));
     vt.validate_seconds += seconds_since(t_validate2);
-    // One pool: the new ones and stage 1's fastest (not pinned: those keep their timings).
-    std::vector<Trial*> retime;
-    for (Trial* t : stage1) {
-      if (t->valid && t->cand.timing && !t->pinned) retime.push_back(t);
-    }
-    std::sort(retime.begin(), retime.end(), [](const Trial* a, const Trial* b) {
-      return a->cand.timing->median_ms < b->cand.timing->median_ms;
-    });
-    if (retime.size() > static_cast<std::size_t>(std::max(0, o.staged.retimed)))
-      retime.resize(static_cast<std::size_t>(std::max(0, o.staged.retimed)));
-    std::vector<Trial*> pool = retime;
-    for (Trial* t : refine) {
-      if (t->valid) pool.push_back(t);
-    }
     report("timing");
     t_time = Clock::now();
-    if (pool.size() > retime.size()) {
-      std::vector<Candidate> before;
-      for (const Trial* t : retime) before.push_back(t->cand);
-      time_trials(pool, wl, measurer_, o, /*halving=*/true, deadline);
-      // One the budget stopped before it was timed again keeps its stage-1 timing.
-      for (std::size_t i = 0; i < retime.size(); ++i) {
-        if (!retime[i]->cand.timing) retime[i]->cand = before[i];
-      }
-    }
+    time_refinements(stage1, refine, wl, measurer_, o, deadline);
     vt.time_seconds += seconds_since(t_time);
   }
   for (const Trial& t : trials) vt.tactics_timed += t.cand.timing ? 1 : 0;
