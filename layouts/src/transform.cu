@@ -784,105 +784,83 @@ bool try_unit_transpose(const TransformDesc& d, const void* src, void* dst, bool
 
 // Note [stem fold]: folding a 3-channel image (nchw or nhwc) into nhwc_s2d2[_c8] moves 12 or
 // 16 elements per destination pixel gathered from two source rows; the general kernels do that
-// with 1- to 4-byte accesses and held it to 0.62-0.64 of the copy bandwidth. Here a thread owns
-// P = 4 consecutive destination pixels of one row: it loads their 2P source columns of both
-// source rows as vectors (nchw: 8 elements of each of the 6 (channel, row) lines; nhwc: the two
-// runs of 2P*3 elements), converts them once, assembles the P*CS destination elements in
-// registers and stores them as 16-byte vectors. It needs W % 8 == 0 (so the vectors are aligned
-// and Wd % P == 0) and 16-byte aligned pointers; an odd H fills the last row's dy = 1 half.
+// with 1- to 4-byte accesses (0.62-0.64 of the copy bandwidth), and a kernel that assembled 4
+// destination pixels per thread in registers did worse (0.47-0.51: each of its 16-byte stores
+// hit a different 128-byte line). Here a block stages `rows` whole destination rows in shared
+// memory: it reads their source lines (nchw: 6 lines of W per destination row, (channel, dy);
+// nhwc: 2 lines of 3W) as 16-byte vectors, consecutive threads on consecutive vectors, and
+// scatters each converted element to its place in the staged rows (channel padding and the
+// missing dy = 1 row of an odd H as zeros); then it writes the staged rows, which are one
+// contiguous run of the destination, as consecutive 16-byte vectors. Both global sides are
+// fully coalesced. It needs an even W, source lines whose length is a multiple of one vector,
+// destination rows of a multiple of 16 bytes and 16-byte aligned pointers.
 
 struct StemArgs {
   const void* src;
   void* dst;
-  std::int64_t h, w;    // logical spatial dims, w % 8 == 0
-  std::int64_t hd, wd;  // destination stored dims
-  std::int64_t groups;  // wd / P
-  std::int64_t total;   // n * hd * groups
+  std::int64_t h, w;       // logical spatial dims (w even)
+  std::int64_t hd, wd;     // destination stored dims
+  std::int64_t row_count;  // n * hd destination rows
+  int rows;                // destination rows staged per block iteration
 };
 
-// Loads/stores N consecutive elements in the widest chunks (16, 8 or 4 bytes) that divide
-// N * sizeof(T); the address must be aligned to that chunk.
-template <typename T, int N>
-__device__ __forceinline__ void load_run(const T* p, T (&out)[N]) {
-  constexpr int kBytes = N * static_cast<int>(sizeof(T));
-  if constexpr (kBytes % 16 == 0) {
-    uint4 chunk[kBytes / 16];
-#pragma unroll
-    for (int k = 0; k < kBytes / 16; ++k) chunk[k] = __ldg(reinterpret_cast<const uint4*>(p) + k);
-    std::memcpy(out, chunk, kBytes);
-  } else {
-    static_assert(kBytes % 8 == 0, "runs of 8-byte chunks");
-    uint2 chunk[kBytes / 8];
-#pragma unroll
-    for (int k = 0; k < kBytes / 8; ++k) chunk[k] = __ldg(reinterpret_cast<const uint2*>(p) + k);
-    std::memcpy(out, chunk, kBytes);
-  }
-}
+constexpr int kStemTileBytes = 16 * 1024;  // shared memory for the staged rows (at least one)
 
-template <typename T, int N>
-__device__ __forceinline__ void store_run(T* p, const T (&in)[N]) {
-  constexpr int kBytes = N * static_cast<int>(sizeof(T));
-  static_assert(kBytes % 16 == 0, "runs of 16-byte chunks");
-  uint4 chunk[kBytes / 16];
-  std::memcpy(chunk, in, kBytes);
-#pragma unroll
-  for (int k = 0; k < kBytes / 16; ++k) reinterpret_cast<uint4*>(p)[k] = chunk[k];
-}
-
-constexpr int kStemPixels = 4;  // destination pixels per thread (P in Note [stem fold])
-
-// (2 blocks per SM as in transpose_units_kernel, for the same reason.)
-template <typename Tin, typename Tout, typename Cvt, int C, int CS, bool kSrcNchw>
-__global__ void __launch_bounds__(kThreads, 2) fold_stem_kernel(StemArgs a, Cvt cvt) {
-  constexpr int P = kStemPixels;
-  constexpr int kRun = 2 * P * C;  // source elements of one row, nhwc order (column, channel)
+template <typename Tin, typename Tout, typename Cvt, int CS, bool kSrcNchw>
+__global__ void __launch_bounds__(kThreads) fold_stem_kernel(StemArgs a, Cvt cvt) {
+  constexpr int C = 3;
+  constexpr int VI = static_cast<int>(16 / sizeof(Tin));  // source elements per vector
+  constexpr int kLines = kSrcNchw ? 2 * C : 2;            // source lines per destination row
+  extern __shared__ uint4 stem_tile[];
+  Tout* tile = reinterpret_cast<Tout*>(stem_tile);
   const Tin* __restrict__ src = static_cast<const Tin*>(a.src);
-  Tout* __restrict__ dst = static_cast<Tout*>(a.dst);
   const Tout zero = zero_value<Tout>();
-  const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+  const int line_len = static_cast<int>(kSrcNchw ? a.w : a.w * C);
+  const int line_vecs = line_len / VI;
+  const int row_elems = static_cast<int>(a.wd) * CS;
 
-  for (std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-       t < a.total; t += stride) {
-    const std::int64_t rest = t / a.groups;
-    const std::int64_t g = t - rest * a.groups;
-    const std::int64_t hq = rest % a.hd, n = rest / a.hd;
-    Tout v[2][kRun];  // v[dy][col * C + c]: source (c, 2hq + dy, 2P*g + col)
-#pragma unroll
-    for (int dy = 0; dy < 2; ++dy) {
+  for (std::int64_t r0 = static_cast<std::int64_t>(blockIdx.x) * a.rows; r0 < a.row_count;
+       r0 += static_cast<std::int64_t>(gridDim.x) * a.rows) {
+    const int rows = static_cast<int>(min(static_cast<std::int64_t>(a.rows), a.row_count - r0));
+    // 1. source lines -> staged destination rows
+    const int vecs = rows * kLines * line_vecs;
+    for (int v = threadIdx.x; v < vecs; v += blockDim.x) {
+      const int line = v / line_vecs, k0 = (v - line * line_vecs) * VI;
+      const int rr = line / kLines, l = line - rr * kLines;
+      const std::int64_t row = r0 + rr, n = row / a.hd, hq = row - n * a.hd;
+      const int dy = kSrcNchw ? l & 1 : l, c = kSrcNchw ? l >> 1 : 0;
       const std::int64_t h = 2 * hq + dy;
-      if (h < a.h) {
-        if constexpr (kSrcNchw) {
+      Tout* trow = tile + rr * row_elems;
+      Tin x[VI];
+      const bool inside = h < a.h;
+      if (inside) {
+        const std::int64_t off = kSrcNchw ? ((n * C + c) * a.h + h) * a.w + k0
+                                          : (n * a.h + h) * a.w * C + k0;
+        const uint4 chunk = __ldg(reinterpret_cast<const uint4*>(src + off));
+        std::memcpy(x, &chunk, 16);
+      }
 #pragma unroll
-          for (int c = 0; c < C; ++c) {
-            Tin x[2 * P];
-            load_run(src + ((n * C + c) * a.h + h) * a.w + 2 * P * g, x);
-#pragma unroll
-            for (int col = 0; col < 2 * P; ++col) v[dy][col * C + c] = cvt(x[col]);
-          }
-        } else {
-          Tin x[kRun];
-          load_run(src + ((n * a.h + h) * a.w + 2 * P * g) * C, x);
-#pragma unroll
-          for (int i = 0; i < kRun; ++i) v[dy][i] = cvt(x[i]);
-        }
-      } else {
-#pragma unroll
-        for (int i = 0; i < kRun; ++i) v[dy][i] = zero;
+      for (int j = 0; j < VI; ++j) {
+        const int k = k0 + j;
+        // nchw: column k of channel c; nhwc: element k of the row, column k / C
+        const int pix = kSrcNchw ? k >> 1 : k / (2 * C);
+        const int e = dy * 2 * C + (kSrcNchw ? (k & 1) * C + c : k % (2 * C));
+        trow[pix * CS + e] = inside ? cvt(x[j]) : zero;
       }
     }
-    // destination pixel p: the 2C elements of columns 2p, 2p+1 of row dy = 0, the same of
-    // row dy = 1, then CS - 4C zeros of channel padding
-    Tout out[P * CS];
-#pragma unroll
-    for (int p = 0; p < P; ++p) {
-#pragma unroll
-      for (int e = 0; e < CS; ++e) {
-        out[p * CS + e] = e < 2 * C   ? v[0][2 * p * C + e]
-                          : e < 4 * C ? v[1][2 * p * C + e - 2 * C]
-                                      : zero;
+    if constexpr (CS > 4 * C) {  // channel padding
+      constexpr int kPad = CS - 4 * C;
+      const int pads = rows * static_cast<int>(a.wd) * kPad;
+      for (int i = threadIdx.x; i < pads; i += blockDim.x) {
+        tile[(i / kPad) * CS + 4 * C + i % kPad] = zero;
       }
     }
-    store_run(dst + ((n * a.hd + hq) * a.wd + P * g) * CS, out);
+    __syncthreads();
+    // 2. staged rows -> destination (contiguous)
+    const int out_vecs = rows * row_elems * static_cast<int>(sizeof(Tout)) / 16;
+    uint4* out = reinterpret_cast<uint4*>(static_cast<Tout*>(a.dst) + r0 * row_elems);
+    for (int i = threadIdx.x; i < out_vecs; i += blockDim.x) out[i] = stem_tile[i];
+    __syncthreads();
   }
 }
 
@@ -893,11 +871,18 @@ bool try_fold_stem(const TransformDesc& d, const void* src, void* dst, bool alig
   constexpr int C = 3;
   const TensorLayout sl = d.src_layout, dl = d.dst_layout;
   if (!aligned || d.dims.c != C || dl.fold != 2 || sl.fold != 1 || sl.channel_align != 1 ||
-      d.dims.w % (2 * kStemPixels) != 0) {
+      d.dims.w % 2 != 0) {
     return false;
   }
   const auto sd = stored_dims(d.dims, dl);
   if (sd[3] != 12 && sd[3] != 16) return false;
+  const bool nchw = sl.order == Layout::nchw;
+  const std::int64_t line_len = nchw ? d.dims.w : d.dims.w * C;
+  const std::int64_t row_bytes = sd[2] * sd[3] * static_cast<std::int64_t>(dtype_size(d.dst_dtype));
+  if (line_len % (16 / dtype_size(d.src_dtype)) != 0 || row_bytes % 16 != 0 ||
+      row_bytes > kStemTileBytes || line_len > std::numeric_limits<std::int32_t>::max() / 8) {
+    return false;
+  }
   StemArgs a{};
   a.src = src;
   a.dst = dst;
@@ -905,18 +890,19 @@ bool try_fold_stem(const TransformDesc& d, const void* src, void* dst, bool alig
   a.w = d.dims.w;
   a.hd = sd[1];
   a.wd = sd[2];
-  a.groups = a.wd / kStemPixels;
-  a.total = checked_mul(checked_mul(d.dims.n, a.hd), a.groups);
-  const bool nchw = sl.order == Layout::nchw;
-  const unsigned blocks = grid_for((a.total + kThreads - 1) / kThreads);
+  a.row_count = checked_mul(d.dims.n, a.hd);
+  if (a.row_count == 0) return false;
+  a.rows = static_cast<int>(std::min<std::int64_t>(kStemTileBytes / row_bytes, a.row_count));
+  const std::size_t smem = static_cast<std::size_t>(a.rows * row_bytes);
+  const unsigned blocks = grid_for((a.row_count + a.rows - 1) / a.rows);
   dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
     using Tin = typename decltype(si)::type;
     using Tout = typename decltype(di)::type;
     with_converter<Tin, Tout>(o.src_scale, o.dst_scale, [&](auto cvt) {
       using Cvt = decltype(cvt);
       const auto launch = [&](auto cs, auto src_nchw) {
-        fold_stem_kernel<Tin, Tout, Cvt, C, decltype(cs)::value, decltype(src_nchw)::value>
-            <<<blocks, kThreads, 0, stream>>>(a, cvt);
+        fold_stem_kernel<Tin, Tout, Cvt, decltype(cs)::value, decltype(src_nchw)::value>
+            <<<blocks, kThreads, smem, stream>>>(a, cvt);
       };
       using S12 = std::integral_constant<int, 12>;
       using S16 = std::integral_constant<int, 16>;
