@@ -95,7 +95,7 @@ Graph build_model(std::string_view name, const ModelOptions& opts) {
              "unknown model '" << name << "'; built-in models: " << known_names());
   const std::int64_t size = opts.image_size == 0 ? e->info.default_image_size : opts.image_size;
   std::vector<std::string> problems;
-  if (opts.batch <= 0) problems.push_back("batch must be > 0, got " + std::to_string(opts.batch));
+  if (opts.batch < 0) problems.push_back("batch must be > 0, got " + std::to_string(opts.batch));
   if (size < 0) {
     problems.push_back("image size must be > 0 (or 0 for the default " +
                        std::to_string(e->info.default_image_size) + "), got " +
@@ -109,7 +109,7 @@ Graph build_model(std::string_view name, const ModelOptions& opts) {
     for (std::size_t i = 0; i < problems.size(); ++i) msg << (i ? "; " : "") << problems[i];
     PT_FAIL(invalid_argument, msg.str());
   }
-  return e->build(opts.batch, size, opts.dtype);
+  return e->build(opts.batch == 0 ? 1 : opts.batch, size, opts.dtype);
 }
 
 Graph load_network(const std::string& name_or_path, const ModelOptions& opts) {
@@ -121,9 +121,10 @@ Graph load_network(const std::string& name_or_path, const ModelOptions& opts) {
                                      "file; built-in models: "
                                   << known_names());
   }
-  PT_REQUIRE(opts.batch > 0, invalid_argument,
+  PT_REQUIRE(opts.batch >= 0, invalid_argument,
              "network '" << name_or_path << "': batch must be > 0, got " << opts.batch);
   Graph g = load_graph(name_or_path);
+  if (opts.batch == 0) return g;  // the file's own
   bool same = true;
   for (TensorId t : g.inputs()) same = same && g.tensor(t).shape.dims.at(0) == opts.batch;
   if (same) return g;

@@ -74,11 +74,11 @@ TEST(Registry, UnknownNameListsTheKnownNames) {
 
 TEST(Registry, BadOptionsAreAllListedInOneError) {
   ModelOptions opts;
-  opts.batch = 0;
+  opts.batch = -1;
   opts.image_size = 100;
   std::string msg = error_of([&] { build_model("unet", opts); });
   EXPECT_CONTAINS(msg, "model 'unet'");
-  EXPECT_CONTAINS(msg, "batch must be > 0, got 0");
+  EXPECT_CONTAINS(msg, "batch must be > 0, got -1");
   EXPECT_CONTAINS(msg, "image size 100 must be a positive multiple of 16");
 
   opts.batch = -2;
@@ -133,6 +133,8 @@ TEST(Registry, ABatchAFileCannotTakeIsReportedWithTheOp) {
   b.output(b.fc("fc", x, 10));
   TempFile file("fixed.json");
   save_graph(g, file.path);
+  // No batch asked: the file's own (2), which a rebatch to 1 could not have given.
+  EXPECT_EQ(load_network(file.path).tensor(2).shape.dims, (Dims{2, 10}));
   ModelOptions opts;
   opts.batch = 3;
   std::string msg = error_of([&] { load_network(file.path, opts); });

@@ -11,7 +11,7 @@
 namespace plantune::models {
 
 struct ModelOptions {
-  std::int64_t batch = 1;
+  std::int64_t batch = 0;       // 0: the model's own (1 for built-ins, a network file's as written)
   std::int64_t image_size = 0;  // 0: the model's default (224, or 256 for unet)
   DType dtype = DType::fp32;
 };
@@ -26,10 +26,10 @@ struct ModelInfo {
 const std::vector<ModelInfo>& builtin_models();
 bool is_builtin(std::string_view name);
 // Throws invalid_argument listing the known names when `name` is not a built-in, and when the
-// batch or image size is not positive (or too small for the network's downsampling).
+// batch is negative or the image size is (or too small for the network's downsampling).
 Graph build_model(std::string_view name, const ModelOptions& opts = {});
-// A built-in name, or a path to a network JSON file (batch then overrides dim 0 of every input
-// when opts.batch differs from the file's; image_size is ignored for files).
+// A built-in name, or a path to a network JSON file (a batch > 0 then overrides dim 0 of every
+// input when it differs from the file's; 0 keeps the file's; image_size is ignored for files).
 Graph load_network(const std::string& name_or_path, const ModelOptions& opts = {});
 
 }  // namespace plantune::models
