@@ -4,7 +4,8 @@
 # (a cold run) and keeps its table, report and database under results/coldtune/:
 #   b32_fp16_serial   batch 32, fp16, NCHW+NHWC, full search, --prepare-threads 1
 #   b32_fp16_full     the same, plan preparation on the default threads
-#   b32_fp16_staged   the same, --search staged
+#   b32_fp16_staged   the same, --search staged (the default)
+#   b32_fp16_staged_rc  the same, also 6 runtime-compiled plans per variant
 #   all_staged        batches 32 and 1, fp16 and tf32, NCHW+NHWC, staged (issue target: <= 60 s)
 #   then the same database again: a warm run times nothing
 #   fp32_staged       batches 32 and 1, fp32, NCHW+NHWC, staged (the fp32 tables)
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
 W=results/coldtune
-STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged all_staged fp32_staged"}
+STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged b32_fp16_staged_rc all_staged fp32_staged"}
 mkdir -p "$OUT" "$W"
 source scripts/provenance.sh
 generator=()
@@ -38,9 +39,13 @@ tune() {  # name, then plantune tune arguments
 }
 for s in $STEPS; do
   case $s in
-    b32_fp16_serial) tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --prepare-threads 1 ;;
-    b32_fp16_full) tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc ;;
+    b32_fp16_serial)
+      tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search full --prepare-threads 1 ;;
+    b32_fp16_full) tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search full ;;
     b32_fp16_staged) tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged ;;
+    b32_fp16_staged_rc)
+      tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged \
+        --max-runtime-compiled 6 ;;
     all_staged)
       rm -f "$W/all_staged.db.json"
       t0=$(date +%s.%N)
@@ -63,7 +68,7 @@ for s in $STEPS; do
   esac
 done
 python3 tools/tune_report_compare.py search "$W/b32_fp16_full.report.json" "$W/b32_fp16_serial.report.json" \
-  "$W/b32_fp16_staged.report.json" "$W/all_staged_b32.report.json" "$W/all_staged_b1.report.json" \
+  "$W/b32_fp16_staged.report.json" "$W/b32_fp16_staged_rc.report.json" "$W/all_staged_b32.report.json" "$W/all_staged_b1.report.json" \
   "$W/warm_b32.report.json" "$W/fp32_staged_b32.report.json" >"$W/summary.txt" 2>&1
 cat "$W/summary.txt" | tee -a "$log"
 cp "$log" "$W/"

@@ -185,8 +185,8 @@ int cmd_tune(const Args& args) {
            std::to_string(GemmSourceOptions::kDefaultMaxEnumerated));
   p.option("--search", "MODE",
            "full: validate and time every listed tactic; staged: the knob variations of only "
-           "the engines whose default configurations are fastest",
-           "full");
+           "the engines whose default configurations are fastest (about half the time)",
+           "staged");
   p.option("--keep-candidates", "N",
            "ok candidates stored per variant (the fastest; incorrect ones and the heuristics' "
            "picks are always kept), or 'all'",
@@ -199,7 +199,9 @@ int cmd_tune(const Args& args) {
            "0");
   p.option("--max-runtime-compiled", "N",
            "graph plans whose kernels are compiled at run time (seconds each) validated per "
-           "variant; the rest are recorded as timeout",
+           "variant, the rest recorded as timeout (e.g. " +
+               std::to_string(TuneOptions::kRuntimeCompiledWhenAllowed) +
+               "; schedules use them only with --allow-runtime-compiled)",
            std::to_string(TuneOptions::kDefaultMaxRuntimeCompiled));
   p.option("--report", "FILE", "also write the per-layer results as JSON");
   p.flag("--no-pad",

@@ -16,13 +16,14 @@ void add_schedule_options(ArgParser& p) {
   p.flag("--no-tune", "never tune: use the database as it is");
   p.option("--search", "MODE",
            "tuning search, full or staged (the knobs of only the fastest engines: shorter)",
-           "full");
+           "staged");
   p.flag("--no-fused", "do not look for fused convolution + epilogue tactics");
   p.option("--apis", "LIST", "tactic APIs the schedule may use: cudnn_legacy,cudnn_graph,cublaslt",
            "cudnn_legacy,cudnn_graph,cublaslt");
   p.option("--exclude", "REGEX", "pass over tactics whose id matches (e.g. 'graph/eng4(1|8)')");
   p.flag("--allow-runtime-compiled",
-         "also use graph-API engines that compile at run time (see docs/schedule-format.md)");
+         "also use graph-API engines that compile at run time, and tune some of them (seconds "
+         "each; see docs/architecture.md)");
   p.flag("--no-in-place", "never store a step's output over one of its inputs");
 }
 

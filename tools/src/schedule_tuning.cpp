@@ -41,6 +41,9 @@ runtime::Schedule make_schedule(const Graph& g, const ScheduleJob& job) {
       tuner::TuneOptions to;
       to.workspace_limit = o.workspace_limit;
       to.search = job.search;
+      // Plans the schedule would pass over are not worth their compilation.
+      to.max_runtime_compiled =
+          o.avoid_runtime_compiled ? 0 : tuner::TuneOptions::kRuntimeCompiledWhenAllowed;
       to.command = o.command;
       const bool tty = isatty(fileno(stderr)) != 0;
       const auto t0 = std::chrono::steady_clock::now();

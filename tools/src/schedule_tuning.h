@@ -14,7 +14,7 @@ struct ScheduleJob {
   std::string db_path;          // read (missing is fine) and, after tuning, written
   bool tune = true;             // tune missing problems when a GPU is present
   double budget_seconds = 0;    // for all tuning, 0: none
-  tuner::SearchMode search = tuner::SearchMode::full;  // of the tuning (staged_search.h)
+  tuner::SearchMode search = tuner::SearchMode::staged;  // of the tuning (staged_search.h)
   runtime::ScheduleOptions options;
 };
 
