@@ -6,6 +6,8 @@
 #   b32_fp16_full     the same, plan preparation on the default threads
 #   b32_fp16_staged   the same, --search staged (the default)
 #   b32_fp16_staged_rc  the same, also 6 runtime-compiled plans per variant
+#   b32_fp16_lean     the staged one with a shorter timing protocol (--round-warmup-ms 0.1
+#                     --final-budget-ms 100): compare its winners with b32_fp16_full's
 #   all_staged        batches 32 and 1, fp16 and tf32, NCHW+NHWC, staged (issue target: <= 60 s)
 #   then the same database again: a warm run times nothing
 #   fp32_staged       batches 32 and 1, fp32, NCHW+NHWC, staged (the fp32 tables)
@@ -16,7 +18,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
 W=results/coldtune
-STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged b32_fp16_staged_rc all_staged fp32_staged"}
+STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged b32_fp16_staged_rc b32_fp16_lean all_staged fp32_staged"}
 mkdir -p "$OUT" "$W"
 source scripts/provenance.sh
 generator=()
@@ -46,6 +48,9 @@ for s in $STEPS; do
     b32_fp16_staged_rc)
       tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged \
         --max-runtime-compiled 6 ;;
+    b32_fp16_lean)
+      tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged \
+        --round-warmup-ms 0.1 --final-budget-ms 100 ;;
     all_staged)
       rm -f "$W/all_staged.db.json"
       t0=$(date +%s.%N)
@@ -65,11 +70,18 @@ for s in $STEPS; do
       for b in 32 1; do
         tune "fp32_staged_b$b" --batch $b --precision fp32 --layouts nchw,nhwc --search staged
       done ;;
+    *) echo "unknown step '$s'" | tee -a "$log" ;;
   esac
+  cp "$log" "$W/"
+  tar czf "$OUT/coldtune.tar.gz" "$W" 2>/dev/null  # after each step: a cut-off run keeps it
 done
-python3 tools/tune_report_compare.py search "$W/b32_fp16_full.report.json" "$W/b32_fp16_serial.report.json" \
-  "$W/b32_fp16_staged.report.json" "$W/b32_fp16_staged_rc.report.json" "$W/all_staged_b32.report.json" "$W/all_staged_b1.report.json" \
-  "$W/warm_b32.report.json" "$W/fp32_staged_b32.report.json" >"$W/summary.txt" 2>&1
+reports=()
+for r in b32_fp16_serial b32_fp16_staged b32_fp16_staged_rc b32_fp16_lean all_staged_b32 \
+         all_staged_b1 warm_b32 fp32_staged_b32; do
+  reports+=("$W/$r.report.json")
+done
+python3 tools/tune_report_compare.py search "$W/b32_fp16_full.report.json" "${reports[@]}" \
+  >"$W/summary.txt" 2>&1
 cat "$W/summary.txt" | tee -a "$log"
 cp "$log" "$W/"
 tar czf "$OUT/coldtune.tar.gz" "$W" 2>/dev/null

@@ -203,6 +203,13 @@ int cmd_tune(const Args& args) {
                std::to_string(TuneOptions::kRuntimeCompiledWhenAllowed) +
                "; schedules use them only with --allow-runtime-compiled)",
            std::to_string(TuneOptions::kDefaultMaxRuntimeCompiled));
+  p.option("--round-warmup-ms", "MS",
+           "warm-up of each contender in each successive-halving round (timing protocol)",
+           fixed(HalvingOptions::kDefaultRoundWarmupMs, 2));
+  p.option("--final-budget-ms", "MS",
+           "sampling time of each finalist and heuristic pick, after its warm-up (timing "
+           "protocol)",
+           fixed(MeasureOptions::kDefaultBudgetMs, 0));
   p.option("--report", "FILE", "also write the per-layer results as JSON");
   p.flag("--no-pad",
          "do not try variants with C and K padded to multiples of 8 (int8: layers whose C or K "
@@ -239,6 +246,12 @@ int cmd_tune(const Args& args) {
   const std::int64_t max_rc = p.get_int("--max-runtime-compiled");
   if (max_rc < 0 || max_rc > 100000)
     throw UsageError("--max-runtime-compiled must be between 0 and 100000");
+  const double round_warmup = p.get_double("--round-warmup-ms");
+  if (!(round_warmup >= 0 && round_warmup <= 1000))
+    throw UsageError("--round-warmup-ms must be between 0 and 1000");
+  const double final_budget = p.get_double("--final-budget-ms");
+  if (!(final_budget > 0 && final_budget <= 60000))
+    throw UsageError("--final-budget-ms must be > 0 and at most 60000");
   const std::int64_t gemm_enum = p.get_int("--gemm-enumerated");
   if (gemm_enum < 0 || gemm_enum > 100000)
     throw UsageError("--gemm-enumerated must be between 0 and 100000");
@@ -277,6 +290,8 @@ int cmd_tune(const Args& args) {
   o.graph_options.max_configs_per_engine = static_cast<int>(max_cfg);
   o.prepare_threads = static_cast<int>(prepare_threads);
   o.max_runtime_compiled = static_cast<int>(max_rc);
+  o.halving.round_warmup_ms = round_warmup;
+  o.measure.budget_ms = final_budget;
   o.keep_ok = keep_ok;
   o.search = *search;
   o.use_db = !p.has("--retune");
@@ -289,6 +304,8 @@ int cmd_tune(const Args& args) {
   go.use_db = o.use_db;
   go.command = command;
   go.commit = o.commit;
+  go.measure = o.measure;
+  go.halving = o.halving;
 
   const bool tty = isatty(fileno(stderr)) != 0;
   const int n = static_cast<int>(keys.size());
