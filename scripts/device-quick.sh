@@ -2,11 +2,11 @@
 # A short GPU check for a small device-time budget: builds only the targets it needs and runs
 # the steps named in STEPS, in order, each step's output written as it finishes (so a cut-off
 # run still returns what it did). Steps:
-#   tests     the GPU tests in TESTS (default: the transforms and their timing, the per-layer
-#             comparison, the int8 workload and graph int8 tactics, the tuner's staged search
-#             and threaded preparation) (tests.txt)
+#   tests     the GPU tests in TESTS (default: the transforms, the per-layer comparison, the
+#             tuner's staged search, threaded preparation, bounded candidates and injected
+#             wrong tactics) (tests.txt)
 #   layer     one ResNet-50 convolution (128x28x28->128 3x3, batch 32, fp16, NHWC) tuned twice,
-#             with the default cap on runtime-compiled plans and with none (layer_rc*.txt)
+#             with 6 runtime-compiled plans per variant and with none (layer_rc*.txt)
 #   staged    ResNet-50 batch 32 fp16, both layouts, staged search: each variant's log line
 #             says where its time went (tune_staged.txt)
 #   bench     the transform bandwidth benchmark (layouts_bench.txt)
@@ -15,15 +15,15 @@
 # Under $OUT: quick.log, the files above and all.tar.gz (JSON, databases, reports, stderr and
 # provenance, from results/quick/).
 #   BUILD_DIR (default build-device), OUT (default ./out), STEPS (default
-#   "layer staged tests bench"), TESTS (paths under BUILD_DIR/tests, each with an optional
+#   "tests bench staged"), TESTS (paths under BUILD_DIR/tests, each with an optional
 #   @gtest-filter), TUNE_BUDGET_S (int8 step, default 60), COMPARE_BATCH (default 4)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
-STEPS=${STEPS:-"layer staged tests bench"}
-TESTS=${TESTS:-"layouts/transform_test layouts/transform_timing_test runtime/layer_compare_test
-  tuner/conv_workload_test tuner/graph_source_test tuner/tuner_test@*Staged*:*Threads*"}
+STEPS=${STEPS:-"tests bench staged"}
+TESTS=${TESTS:-"layouts/transform_test runtime/layer_compare_test
+  tuner/tuner_test@*Staged*:*Threads*:*Bounded*:*Injected*"}
 W=results/quick
 mkdir -p "$OUT" "$W"
 source scripts/provenance.sh
