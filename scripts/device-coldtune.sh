@@ -18,7 +18,8 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
 W=results/coldtune
-STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged b32_fp16_staged_rc b32_fp16_lean all_staged fp32_staged"}
+STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged b32_fp16_staged_rc b32_fp16_lean
+  all_staged fp32_staged"}
 mkdir -p "$OUT" "$W"
 source scripts/provenance.sh
 generator=()

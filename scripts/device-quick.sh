@@ -50,7 +50,8 @@ for step in $STEPS; do
         filter=('--gtest_filter=*')
         if [[ $t == *@* ]]; then filter=("--gtest_filter=${t#*@}"); fi
         echo "== $t" >>"$OUT/tests.txt"
-        timeout 150 "$BUILD_DIR/tests/${t%%@*}" --gtest_brief=1 "${filter[@]}" >>"$OUT/tests.txt" 2>&1
+        timeout 150 "$BUILD_DIR/tests/${t%%@*}" --gtest_brief=1 "${filter[@]}" \
+          >>"$OUT/tests.txt" 2>&1
         echo "$t: exit $?" | tee -a "$log"
       done
       cp "$OUT/tests.txt" "$W/" ;;
