@@ -80,6 +80,7 @@ void BM_LookupTacticDb(benchmark::State& state) {
 BENCHMARK(BM_LoadTacticDb)
     ->ArgNames({"variants", "ok", "failed"})
     ->Args({1, 1, 0})
+    ->Args({4, 1, 0})  // `plantune db export --winners-only` of 4 variants per problem
     ->Args({2, 3, 2})
     ->Args({4, 3, 2})
     ->Unit(benchmark::kMillisecond)

@@ -7,6 +7,7 @@
 
 #include "plantune/core/error.h"
 #include "plantune/core/graph_builder.h"
+#include "plantune/tuner/tactic_db_json.h"
 #include "tuner/sample_db.h"
 
 namespace plantune::tuner {
@@ -386,6 +387,46 @@ TEST(TacticDb, TransformCostsKeepTheTighterRecordAndFollowMergesAndSubsets) {
 
   const std::vector<std::string> none;
   EXPECT_EQ(db.subset(none).transforms(), db.transforms());
+}
+
+// A winners-only copy keeps each variant's winner (and nothing of a variant without one), the
+// lookups, the environment and the transform costs, and survives the JSON round trip.
+TEST(TacticDb, WinnersOnlyKeepsTheWinnersAndWhatLookupsNeed) {
+  TacticDb db(h200_env());
+  const ConvProblem p = testing::conv_problem(0);
+  db.insert(p, result(kNhwcFp16, {ok_candidate(graph_tactic(2), 0.050),
+                                  ok_candidate(graph_tactic(1), 0.034),
+                                  failed_candidate(graph_tactic(6), Outcome::incorrect, "x"),
+                                  failed_candidate(graph_tactic(9), Outcome::not_supported, "")}));
+  db.insert(p, result(kNhwcTf32, {failed_candidate(graph_tactic(5), Outcome::failed, "x")}));
+  db.insert(testing::conv_problem(1), result(kNchwFp16, {ok_candidate(graph_tactic(4), 0.09),
+                                                         ok_candidate(graph_tactic(3), 0.07)}));
+  const layouts::TransformDesc d{{8, 64, 56, 56}, layouts::kNCHW, DType::fp16, layouts::kNHWC,
+                                 DType::fp16};
+  ASSERT_TRUE(
+      db.put_transform(layouts::make_transform_cost(d, "plantune", std::vector<double>{0.01})));
+
+  const TacticDb lean = tactic_db_from_json(tactic_db_to_json(db.winners_only()), "lean");
+  EXPECT_EQ(lean.environment(), db.environment());
+  EXPECT_EQ(lean.transforms(), db.transforms());
+  ASSERT_EQ(lean.size(), 2u);
+  EXPECT_EQ(lean.variant_count(), 3u);
+  const Entry* e = lean.find(problem_key(p));
+  ASSERT_NE(e, nullptr);
+  ASSERT_EQ(e->find(kNhwcFp16)->candidates.size(), 1u);
+  EXPECT_EQ(e->find(kNhwcFp16)->candidates[0].tactic, TacticConfig{graph_tactic(1)});
+  EXPECT_TRUE(e->find(kNhwcTf32)->candidates.empty());
+  for (const Entry* orig : db.sorted_entries()) {
+    for (const VariantResult& v : orig->variants) {
+      const auto want = db.lookup(orig->key, v.variant);
+      const auto got = lean.lookup(orig->key, v.variant);
+      ASSERT_EQ(got.has_value(), want.has_value()) << orig->key;
+      if (got) {
+        EXPECT_EQ(got->tactic(), want->tactic());
+      }
+    }
+  }
+  EXPECT_EQ(db.find(problem_key(p))->find(kNhwcFp16)->candidates.size(), 4u) << "copy only";
 }
 
 TEST(TacticDb, SubsetsByKeysAndByGraph) {

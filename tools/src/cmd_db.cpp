@@ -29,7 +29,8 @@ constexpr const char* kActions =
     "           error against fp32\n"
     "  merge    merge database B into A (tighter statistics kept, conflicts reported)\n"
     "  verify   check a database: format, consistency, environment; exit 1 on problems\n"
-    "  export   the entries of some keys, or of a model's layers, into a new database\n";
+    "  export   the entries of some keys, of a model's layers or all, into a new database\n"
+    "           (--winners-only: each variant's winner alone)\n";
 
 std::vector<std::string> split_keys(const std::string& s) {
   std::vector<std::string> out;
@@ -225,18 +226,24 @@ int export_subset(const Args& args) {
   p.option("--keys-file", "FILE", "problem keys, one per line");
   p.option("--model", "M", "built-in model or network JSON file: its layers' entries, any dtype");
   p.option("--batch", "N", "with --model: batch size (default: the model's)");
+  p.flag("--all", "every entry");
+  p.flag("--winners-only",
+         "keep only each variant's winner: all that a runtime looking winners up reads, and the "
+         "fastest to load");
   p.option("--output", "FILE", "where to write the subset (-o FILE)");
   if (!p.parse(args)) return 0;
   if (!p.has("--output")) throw UsageError("--output FILE is required");
-  const int sources = p.has("--keys") + p.has("--keys-file") + p.has("--model");
-  if (sources != 1) throw UsageError("give exactly one of --keys, --keys-file and --model");
+  const int sources = p.has("--keys") + p.has("--keys-file") + p.has("--model") + p.has("--all");
+  if (sources != 1) throw UsageError("give exactly one of --keys, --keys-file, --model and --all");
   if (p.has("--batch") && !p.has("--model")) throw UsageError("--batch applies to --model");
   const std::string path = p.get("file"), out = p.get("--output");
   const TacticDb db = load_tactic_db(path).db;
 
   TacticDb subset;
   std::vector<std::string> missing;
-  if (p.has("--model")) {
+  if (p.has("--all")) {
+    subset = db;
+  } else if (p.has("--model")) {
     models::ModelOptions mo;
     std::optional<std::int64_t> batch;
     if (p.has("--batch")) {
@@ -259,9 +266,10 @@ int export_subset(const Args& args) {
     if (keys.empty()) throw UsageError("no keys given");
     subset = db.subset(keys, &missing);
   }
+  if (p.has("--winners-only")) subset = subset.winners_only();
   save_tactic_db(subset, out, SaveMode::replace);
   std::cout << "exported " << subset.size() << " of " << db.size() << " entries from " << path
-            << " to " << out << "\n";
+            << " to " << out << (p.has("--winners-only") ? " (winners only)" : "") << "\n";
   for (const auto& k : missing) std::cerr << "plantune db export: no entry for key '" << k << "'\n";
   return missing.empty() ? 0 : 1;
 }

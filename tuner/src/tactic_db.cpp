@@ -382,6 +382,20 @@ TacticDb TacticDb::subset(std::span<const std::string> keys,
   return out;
 }
 
+TacticDb TacticDb::winners_only() const {
+  TacticDb out(env_);
+  out.transforms_ = transforms_;
+  for (const auto& [key, e] : entries_) {
+    Entry lean = e;
+    for (VariantResult& v : lean.variants) {
+      const bool has_winner = v.winner() != nullptr;
+      v.candidates.resize(has_winner ? 1 : 0);  // the winner is the first candidate
+    }
+    out.entries_.insert_or_assign(key, std::move(lean));
+  }
+  return out;
+}
+
 TacticDb TacticDb::subset_for_graph(const Graph& g, std::optional<std::int64_t> batch) const {
   std::unordered_set<std::string> geometries;
   for (const auto& k : tunable_keys(g, batch)) geometries.insert(std::string(geometry_of_key(k)));

@@ -173,6 +173,11 @@ class TacticDb {
   // tunable op of `g` (batch overridden when given), whatever their dtypes.
   TacticDb subset_for_graph(const Graph& g, std::optional<std::int64_t> batch = std::nullopt) const;
 
+  // A copy in which each variant keeps only its winner (no candidate when no tactic
+  // succeeded), with the same environment and transform costs: all that a runtime which only
+  // looks winners up reads, and the fastest to load (tactic_db_bench).
+  TacticDb winners_only() const;
+
   // Marks every variant needs_reverify with `reason`; returns how many were not marked yet.
   std::size_t mark_needs_reverify(const std::string& reason);
   // Entries sorted by key (the order files are written in).
