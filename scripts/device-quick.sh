@@ -12,6 +12,9 @@
 #   bench     the transform bandwidth benchmark (layouts_bench.txt)
 #   compare   `plantune compare resnet50` (compare_resnet50.txt)
 #   int8      an fp16 + int8 tuning of ResNet-50 (batch 32, NHWC) (tune_int8.txt)
+#   models    the other built-in models (MODELS, default resnet18 vgg19 mobilenet_v2 unet) at
+#             batches 32 and 1, fp32, tf32 and fp16, both layouts, one database per model
+#             (models.txt; tables and databases in results/quick/models/)
 # Under $OUT: quick.log, the files above and all.tar.gz (JSON, databases, reports, stderr and
 # provenance, from results/quick/).
 #   BUILD_DIR (default build-device), OUT (default ./out), STEPS (default
@@ -93,7 +96,20 @@ for step in $STEPS; do
         --report "$W/resnet50_b32_int8.report.json" >"$OUT/tune_int8.txt" 2>"$W/tune_int8.stderr"
       echo "int8: exit $?, $(since "$ts") s" | tee -a "$log"
       cp "$OUT/tune_int8.txt" "$W/" ;;
-    *) echo "unknown step '$step' (tests layer staged bench compare int8)" | tee -a "$log" ;;
+    models)
+      mkdir -p "$W/models"
+      for m in ${MODELS:-resnet18 vgg19 mobilenet_v2 unet}; do
+        for b in 32 1; do
+          timeout 300 "$exe" tune "$m" --batch $b --precision fp32,tf32,fp16 --layouts nchw,nhwc \
+            --db "$W/models/$m.db.json" --report "$W/models/${m}_b$b.report.json" \
+            >"$W/models/${m}_b$b.table.txt" 2>"$W/models/${m}_b$b.log"
+          rc=$?
+          echo "models $m batch $b: exit $rc, $(since "$ts") s;" \
+            "$(tail -1 "$W/models/${m}_b$b.table.txt")" | tee -a "$log" "$OUT/models.txt"
+          pack
+        done
+      done ;;
+    *) echo "unknown step '$step' (tests layer staged bench compare int8 models)" | tee -a "$log" ;;
   esac
   pack
 done
