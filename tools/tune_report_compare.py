@@ -14,7 +14,9 @@
 
   tune_report_compare.py search BASE REPORT...
       Tuning cost against quality: per report its tuning seconds (and the enumerate, validate
-      and time phases summed over variants), timed runs, variants tuned, and on the (problem,
+      and time phases summed over variants, enumerate split into the workload with its
+      reference, the graph API's listing and the legacy API's where the report has them),
+      timed runs, variants tuned, and on the (problem,
       variant) rows it shares with BASE the geometric mean of its winners' medians over
       BASE's (above 1: slower winners than BASE's) and the worst row. Missing files are listed
       as such.
@@ -126,8 +128,8 @@ def cmd_agreement(a):
 def cmd_search(a):
     _, base_rows = load(a.base)
     base = {(r.get("key"), r.get("variant")): winner_ms(r)[0] for r in base_rows}
-    print("| report | tuning s | enumerate s | validate s | time s | timed runs | variants | "
-          "winners vs base (geomean) | worst row |")
+    print("| report | tuning s | enumerate s (workload / graph / legacy) | validate s | time s | "
+          "timed runs | variants | winners vs base (geomean) | worst row |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for path in [a.base] + a.reports:
         try:
@@ -137,7 +139,13 @@ def cmd_search(a):
             continue
         tuned = [r for r in rows if not r.get("from_db")]
         phase = {k: sum(float(r.get(k, 0)) for r in tuned)
-                 for k in ("enumerate_seconds", "validate_seconds", "time_seconds")}
+                 for k in ("enumerate_seconds", "validate_seconds", "time_seconds",
+                           "workload_seconds", "graph_list_seconds", "legacy_list_seconds")}
+        # Reports before the split have no parts.
+        split = ""
+        if any(k in r for r in tuned for k in ("workload_seconds", "graph_list_seconds")):
+            split = (f" ({phase['workload_seconds']:.1f} / {phase['graph_list_seconds']:.1f} / "
+                     f"{phase['legacy_list_seconds']:.1f})")
         ratios = []
         for r in rows:
             b = base.get((r.get("key"), r.get("variant")))
@@ -147,7 +155,7 @@ def cmd_search(a):
         worst = f"{max(ratios):.3f}x" if ratios else "n/a"
         gm = f"{geomean(ratios):.3f}x ({len(ratios)} rows)" if ratios else "n/a"
         print(f"| {path.split('/')[-1]} | {float(doc.get('tuning_seconds', 0)):.1f} | "
-              f"{phase['enumerate_seconds']:.1f} | {phase['validate_seconds']:.1f} | "
+              f"{phase['enumerate_seconds']:.1f}{split} | {phase['validate_seconds']:.1f} | "
               f"{phase['time_seconds']:.1f} | {doc.get('timed_runs', '?')} | {len(tuned)} | {gm} | "
               f"{worst} |")
 

@@ -320,8 +320,13 @@ int cmd_tune(const Args& args) {
     if (pr.best_ms) os << ", best " << ms(*pr.best_ms) << " ms " << pr.best_id;
     if (pr.phase == "done" && !tty) {
       // A log line per variant says where its time went (a terminal shows only the latest).
-      os << "; " << fixed(pr.seconds, 2) << " s: enumerate " << fixed(pr.enumerate_seconds, 2)
-         << ", validate " << fixed(pr.validate_seconds, 2) << ", time "
+      os << "; " << fixed(pr.seconds, 2) << " s: enumerate " << fixed(pr.enumerate_seconds, 2);
+      if (pr.workload_seconds + pr.graph_list_seconds + pr.legacy_list_seconds > 0) {
+        os << " (workload " << fixed(pr.workload_seconds, 3) << ", graph "
+           << fixed(pr.graph_list_seconds, 3) << ", legacy " << fixed(pr.legacy_list_seconds, 3)
+           << ")";
+      }
+      os << ", validate " << fixed(pr.validate_seconds, 2) << ", time "
          << fixed(pr.time_seconds, 2);
     }
     if (tty) {
@@ -474,6 +479,9 @@ int cmd_tune(const Args& args) {
                             {"from_db", vt.from_db},
                             {"tuning_seconds", vt.seconds},
                             {"enumerate_seconds", vt.enumerate_seconds},
+                            {"workload_seconds", vt.workload_seconds},
+                            {"graph_list_seconds", vt.graph_list_seconds},
+                            {"legacy_list_seconds", vt.legacy_list_seconds},
                             {"validate_seconds", vt.validate_seconds},
                             {"time_seconds", vt.time_seconds},
                             {"validated", vt.tactics_validated},

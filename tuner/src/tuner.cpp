@@ -408,6 +408,7 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   vt.variant = variant;
   ConvWorkload wl(problem, variant, o.workload, s);
   const ConvReference ref(wl, s);
+  vt.workload_seconds = seconds_since(t0);
   const double tolerance = default_tolerance(variant.precision);
   const ConvSourceContext ctx = context(problem, variant, o);
 
@@ -416,17 +417,23 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   // never cuts (kAlwaysValidated below).
   std::vector<PreparedTactic> prepared;
   std::optional<LegacyConvTactic> legacy_pick;
+  auto t_list = Clock::now();
   if (o.legacy) {
     legacy_pick = legacy_heuristic_pick(ctx);
     if (legacy_pick) prepared.push_back(prepare_legacy(ctx, *legacy_pick));
   }
+  vt.legacy_list_seconds = seconds_since(t_list);
   if (o.graph) {
+    t_list = Clock::now();
     GraphTactics g = graph_tactics(ctx, o.graph_options);
     vt.notes.insert(vt.notes.end(), g.notes.begin(), g.notes.end());
     for (PreparedTactic& p : g.tactics) prepared.push_back(std::move(p));
+    vt.graph_list_seconds = seconds_since(t_list);
   }
   if (o.legacy) {
+    t_list = Clock::now();
     for (PreparedTactic& p : legacy_tactics(ctx)) prepared.push_back(std::move(p));
+    vt.legacy_list_seconds += seconds_since(t_list);
   }
   if (o.tactic_hook) o.tactic_hook(ctx, prepared);
   std::vector<Trial> trials = to_trials(std::move(prepared));
@@ -585,6 +592,9 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   progress.enumerate_seconds = vt.enumerate_seconds;
   progress.validate_seconds = vt.validate_seconds;
   progress.time_seconds = vt.time_seconds;
+  progress.workload_seconds = vt.workload_seconds;
+  progress.graph_list_seconds = vt.graph_list_seconds;
+  progress.legacy_list_seconds = vt.legacy_list_seconds;
   report("done");
   return vt;
 }

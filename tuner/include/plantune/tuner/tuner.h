@@ -67,6 +67,7 @@ struct TuneProgress {
   std::string best_id;            // its tactic_id
   // Set with "done": where the variant's time went (VariantTuning's fields of the same names).
   double seconds = 0, enumerate_seconds = 0, validate_seconds = 0, time_seconds = 0;
+  double workload_seconds = 0, graph_list_seconds = 0, legacy_list_seconds = 0;  // convs only
 };
 
 struct TuneOptions {
@@ -125,6 +126,10 @@ struct VariantTuning {
   std::int64_t samples = 0;  // timed runs (0 when from the database)
   double seconds = 0;        // all of it, and its phases: listing the tactics, preparing
   double enumerate_seconds = 0, validate_seconds = 0, time_seconds = 0;  // + validating, timing
+  // enumerate_seconds in parts: the workload and its fp64 reference, the graph API's listing
+  // (heuristics, engines, knob configurations), the legacy API's (heuristic pick, algorithms x
+  // math types).
+  double workload_seconds = 0, graph_list_seconds = 0, legacy_list_seconds = 0;
   std::vector<std::string> notes;
 
   const Candidate* winner() const { return result.winner(); }
