@@ -4,7 +4,7 @@
 // padding (which must be ignored), misaligned pointers, and one tensor past 2^31 elements.
 // Shapes are chosen to reach every kernel: the tile kernels, the regather modes, the register
 // transposes (same-type 1-/2-byte moves with C, H*W a multiple of 16 / element bytes; int8
-// only with equal scales) and the 3-channel stem fold (W % 8 == 0).
+// only with equal scales) and 3-channel folds of the stem's shape (W % 8 == 0).
 #include "plantune/layouts/transform.h"
 
 #include <gtest/gtest.h>
@@ -104,7 +104,7 @@ const Dims4 kShapes[] = {
     {1, 176, 8, 24},  // 22 / 11 channel units: several channel tiles, ragged; folds for 2-byte
     {2, 32, 20, 40},  // 4 channel units (2-byte): several pixel tiles, ragged
     {1, 64, 36, 32},  // several pixel tiles for both sizes; folds for both
-    // stem fold (C = 3, W % 8 == 0)
+    // 3-channel folds of the stem's shape (C = 3, W % 8 == 0)
     {2, 3, 5, 16},    // odd H
     {3, 3, 6, 24},    // 3 groups of 4 destination pixels per row
 };
@@ -133,8 +133,8 @@ TEST(Transform, EveryLayoutPairAndTypePairMatchesHostReference) {
   EXPECT_EQ(cases, kShapeCount * 7 * 7 * 4 * 4);
 }
 
-// Same-type moves with equal scales: the int8 -> int8 raw moves (register transposes, stem
-// fold) only run when the scales agree, which the test above never has.
+// Same-type moves with equal scales: the int8 -> int8 raw moves (register transposes) only run
+// when the scales agree, which the test above never has.
 TEST(Transform, SameTypeMovesWithEqualScalesMatchHostReference) {
   if (!plantune::testing::has_cuda_device()) GTEST_SKIP() << "no CUDA device: GPU transforms";
   std::mt19937 rng(99);
