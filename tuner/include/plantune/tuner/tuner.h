@@ -89,7 +89,7 @@ struct TuneOptions {
   // in list order; later ones are `timeout`. None by default: on the H100 (ResNet-50, batch 32,
   // fp16, both layouts, staged search) six per variant took the tuning from 34 s to 106 s, the
   // compilations alone up to 22 s in one variant, for winners 0.9% faster in geometric mean
-  // (up to 11% on 5 of 49 strided or 3x3 NHWC variants); and schedules pass over such plans
+  // (5 to 11% on 5 of 49 variants, strided or 3x3 NHWC); and schedules pass over such plans
   // unless allowed (runtime/schedule_builder.h). kRuntimeCompiledWhenAllowed is the cap that
   // `--allow-runtime-compiled` and `plantune tune --max-runtime-compiled` suggest.
   static constexpr int kDefaultMaxRuntimeCompiled = 0;
