@@ -211,24 +211,22 @@ void time_trials(const std::vector<Trial*>& trials, ConvWorkload& wl, Measurer& 
 }
 
 // Stage 2 of a staged search, choosing: the knob variations (`stage2`) of the engines whose
-// stage-1 timings make them worth refining; the others are marked dropped and counted in
-// `left_out`. Adds a note saying which engines were searched.
+// stage-1 timings make them worth refining; the others are marked dropped. Adds a note saying
+// which engines were searched.
 std::vector<Trial*> knob_refinements(const std::vector<Trial*>& stage1,
                                      const std::vector<Trial*>& stage2,
                                      const StagedSearchOptions& opts,
-                                     std::vector<std::string>& notes, int& left_out) {
+                                     std::vector<std::string>& notes) {
   std::vector<Candidate> timed;
   for (const Trial* t : stage1) timed.push_back(t->cand);
   const std::vector<std::int64_t> engines = engines_to_refine(timed, opts);
   std::vector<Trial*> refine;
-  left_out = 0;
   for (Trial* t : stage2) {
     const auto id = std::get<GraphEngineTactic>(t->cand.tactic).engine_id;
     if (std::find(engines.begin(), engines.end(), id) != engines.end()) {
       refine.push_back(t);
     } else {
       t->dropped = true;
-      ++left_out;
     }
   }
   std::ostringstream note;
@@ -236,7 +234,7 @@ std::vector<Trial*> knob_refinements(const std::vector<Trial*>& stage1,
        << (engines.size() == 1 ? " " : "s ");
   for (std::size_t i = 0; i < engines.size(); ++i) note << (i ? ", " : "") << engines[i];
   if (engines.empty()) note << "(none timed)";
-  note << " searched; " << left_out << " of other engines left out";
+  note << " searched; " << stage2.size() - refine.size() << " of other engines left out";
   notes.push_back(note.str());
   return refine;
 }
@@ -520,10 +518,8 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   vt.time_seconds = seconds_since(t_time);
 
   if (!stage2.empty()) {
-    int left_out = 0;
-    const std::vector<Trial*> refine = knob_refinements(stage1, stage2, o.staged, vt.notes,
-                                                        left_out);
-    progress.tactics_tried += left_out;
+    const std::vector<Trial*> refine = knob_refinements(stage1, stage2, o.staged, vt.notes);
+    progress.tactics_tried += static_cast<int>(stage2.size() - refine.size());  // left out
     const auto t_validate2 = Clock::now();
     validate_all(refine, share_of_budget(85));
     vt.validate_seconds += seconds_since(t_validate2);
