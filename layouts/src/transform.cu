@@ -5,12 +5,10 @@
 //   nhwc <-> nhwc family  regather_kernel: pad/unpad/fold/unfold move runs of channels; each
 //                         block writes a contiguous span of destination pixels (modes below)
 //   same layout           precision::cast (or a copy) when it has no padding or fold fill
-// A specialised kernel takes over where it fits (vectors of 16 bytes on both sides):
+// Two specialised kernels take over where they fit (vectors of 16 bytes on both sides):
 //   same-type 1-/2-byte nchw <-> nhwc family   transpose_units_kernel, blocks transposed in
 //                                              registers (Note [register transposes])
-// The 3-channel stem's folds stay with the general kernels: one that assembled 4 destination
-// pixels per thread in registers measured 0.47-0.51 of the copy bandwidth on the H100, below
-// their 0.62-0.64 (results/layouts/bench.md).
+//   3-channel nchw/nhwc -> nhwc_s2d2[_c8]      fold_stem_kernel (Note [stem fold])
 // Every kernel converts each element once (precision/convert.cuh), so a dtype cast is fused;
 // same-type moves skip the conversion. Measured on an H100 (fraction of the device-to-device
 // copy bandwidth, tensors >= 64 MB): see benchmarks/layouts_bench.cpp.
@@ -19,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 
@@ -445,6 +444,19 @@ __global__ void __launch_bounds__(kThreads) regather_kernel(RegatherArgs a, Cvt 
       const int out_elems = np * a.cs_d;
       const bool vec_out = a.aligned && a.cs_d % VS == 0;
       const int chunk = vec_out ? VS : 1;
+      if (vec_out && a.cs_d == VS) {
+        // one destination pixel per vector (the RGB stem padded to 8 fp16 channels): no
+        // division, one 16-byte store per pixel
+        for (int pix = tid; pix < np; pix += kThreads) {
+          const Tin* px = in_stage + pix * a.cs_s;
+          Tout v[VS];
+#pragma unroll
+          for (int k = 0; k < VS; ++k) v[k] = k < a.c ? cvt(px[k]) : zero;
+          store_vec(out + static_cast<std::int64_t>(pix) * VS, v);
+        }
+        __syncthreads();
+        continue;
+      }
       for (int e0 = tid * chunk; e0 < out_elems; e0 += kThreads * chunk) {
         int pix = e0 / a.cs_d;
         int cd = e0 - pix * a.cs_d;
@@ -781,6 +793,157 @@ bool try_unit_transpose(const TransformDesc& d, const void* src, void* dst, bool
   return true;
 }
 
+// ---- 3-channel space-to-depth (the RGB stem) -------------------------------------------------
+
+// Note [stem fold]: folding a 3-channel image (nchw or nhwc) into nhwc_s2d2[_c8] moves 12 or
+// 16 elements per destination pixel gathered from two source rows; the general kernels do that
+// with 1- to 4-byte accesses (0.62-0.64 of the copy bandwidth), and a kernel that assembled 4
+// destination pixels per thread in registers did worse (0.47-0.51: each of its 16-byte stores
+// hit a different 128-byte line). Here a block stages `rows` whole destination rows in shared
+// memory: it reads their source lines (nchw: 6 lines of W per destination row, (channel, dy);
+// nhwc: 2 lines of 3W) as 16-byte vectors, consecutive threads on consecutive vectors, and
+// scatters each converted element to its place in the staged rows (channel padding and the
+// missing dy = 1 row of an odd H as zeros); then it writes the staged rows, which are one
+// contiguous run of the destination, as consecutive 16-byte vectors. Both global sides are
+// fully coalesced (each thread issues kStemLoads loads before it scatters them, so that enough
+// bytes are in flight). It needs an even W, source lines whose length is a multiple of one vector,
+// destination rows of a multiple of 16 bytes and 16-byte aligned pointers.
+
+struct StemArgs {
+  const void* src;
+  void* dst;
+  std::int64_t h, w;       // logical spatial dims (w even)
+  std::int64_t hd, wd;     // destination stored dims
+  std::int64_t row_count;  // n * hd destination rows
+  int rows;                // destination rows staged per block iteration
+};
+
+constexpr int kStemTileBytes = 16 * 1024;  // shared memory for the staged rows (at least one)
+constexpr int kStemLoads = 4;              // source vectors a thread loads before scattering
+
+template <typename Tin, typename Tout, typename Cvt, int CS, bool kSrcNchw>
+__global__ void __launch_bounds__(kThreads) fold_stem_kernel(StemArgs a, Cvt cvt) {
+  constexpr int C = 3;
+  constexpr int VI = static_cast<int>(16 / sizeof(Tin));  // source elements per vector
+  constexpr int kLines = kSrcNchw ? 2 * C : 2;            // source lines per destination row
+  extern __shared__ uint4 stem_tile[];
+  Tout* tile = reinterpret_cast<Tout*>(stem_tile);
+  const Tin* __restrict__ src = static_cast<const Tin*>(a.src);
+  const Tout zero = zero_value<Tout>();
+  const int line_len = static_cast<int>(kSrcNchw ? a.w : a.w * C);
+  const int line_vecs = line_len / VI;
+  const int row_elems = static_cast<int>(a.wd) * CS;
+
+  for (std::int64_t r0 = static_cast<std::int64_t>(blockIdx.x) * a.rows; r0 < a.row_count;
+       r0 += static_cast<std::int64_t>(gridDim.x) * a.rows) {
+    const int rows = static_cast<int>(min(static_cast<std::int64_t>(a.rows), a.row_count - r0));
+    // 1. source lines -> staged destination rows, kStemLoads vectors per thread in flight
+    const int vecs = rows * kLines * line_vecs;
+    for (int v0 = threadIdx.x; v0 < vecs; v0 += kStemLoads * blockDim.x) {
+      uint4 chunk[kStemLoads];
+      int k0[kStemLoads], dy[kStemLoads], c[kStemLoads], rr[kStemLoads];
+      bool inside[kStemLoads];
+#pragma unroll
+      for (int u = 0; u < kStemLoads; ++u) {
+        const int v = v0 + u * static_cast<int>(blockDim.x);
+        const int line = v / line_vecs, l = line % kLines;
+        k0[u] = (v - line * line_vecs) * VI;
+        rr[u] = line / kLines;
+        dy[u] = kSrcNchw ? l & 1 : l;
+        c[u] = kSrcNchw ? l >> 1 : 0;
+        const std::int64_t row = r0 + rr[u], n = row / a.hd, hq = row - n * a.hd;
+        const std::int64_t h = 2 * hq + dy[u];
+        inside[u] = v < vecs && h < a.h;
+        if (inside[u]) {
+          const std::int64_t off = kSrcNchw ? ((n * C + c[u]) * a.h + h) * a.w + k0[u]
+                                            : (n * a.h + h) * a.w * C + k0[u];
+          chunk[u] = __ldg(reinterpret_cast<const uint4*>(src + off));
+        }
+      }
+#pragma unroll
+      for (int u = 0; u < kStemLoads; ++u) {
+        if (v0 + u * static_cast<int>(blockDim.x) >= vecs) break;
+        Tin x[VI];
+        std::memcpy(x, &chunk[u], 16);
+        Tout* trow = tile + rr[u] * row_elems;
+#pragma unroll
+        for (int j = 0; j < VI; ++j) {
+          const int k = k0[u] + j;
+          // nchw: column k of channel c; nhwc: element k of the row, column k / C
+          const int pix = kSrcNchw ? k >> 1 : k / (2 * C);
+          const int e = dy[u] * 2 * C + (kSrcNchw ? (k & 1) * C + c[u] : k % (2 * C));
+          trow[pix * CS + e] = inside[u] ? cvt(x[j]) : zero;
+        }
+      }
+    }
+    if constexpr (CS > 4 * C) {  // channel padding
+      constexpr int kPad = CS - 4 * C;
+      const int pads = rows * static_cast<int>(a.wd) * kPad;
+      for (int i = threadIdx.x; i < pads; i += blockDim.x) {
+        tile[(i / kPad) * CS + 4 * C + i % kPad] = zero;
+      }
+    }
+    __syncthreads();
+    // 2. staged rows -> destination (contiguous)
+    const int out_vecs = rows * row_elems * static_cast<int>(sizeof(Tout)) / 16;
+    uint4* out = reinterpret_cast<uint4*>(static_cast<Tout*>(a.dst) + r0 * row_elems);
+    for (int i = threadIdx.x; i < out_vecs; i += blockDim.x) out[i] = stem_tile[i];
+    __syncthreads();
+  }
+}
+
+// Launches the stem fold when it fits (Note [stem fold]); returns false, launching nothing,
+// otherwise.
+bool try_fold_stem(const TransformDesc& d, const void* src, void* dst, bool aligned,
+                   const TransformOptions& o, cudaStream_t stream) {
+  constexpr int C = 3;
+  const TensorLayout sl = d.src_layout, dl = d.dst_layout;
+  if (!aligned || d.dims.c != C || dl.fold != 2 || sl.fold != 1 || sl.channel_align != 1 ||
+      d.dims.w % 2 != 0) {
+    return false;
+  }
+  const auto sd = stored_dims(d.dims, dl);
+  if (sd[3] != 12 && sd[3] != 16) return false;
+  const bool nchw = sl.order == Layout::nchw;
+  const std::int64_t line_len = nchw ? d.dims.w : d.dims.w * C;
+  const std::int64_t row_bytes = sd[2] * sd[3] * static_cast<std::int64_t>(dtype_size(d.dst_dtype));
+  if (line_len % (16 / dtype_size(d.src_dtype)) != 0 || row_bytes % 16 != 0 ||
+      row_bytes > kStemTileBytes || line_len > std::numeric_limits<std::int32_t>::max() / 8) {
+    return false;
+  }
+  StemArgs a{};
+  a.src = src;
+  a.dst = dst;
+  a.h = d.dims.h;
+  a.w = d.dims.w;
+  a.hd = sd[1];
+  a.wd = sd[2];
+  a.row_count = checked_mul(d.dims.n, a.hd);
+  if (a.row_count == 0) return false;
+  a.rows = static_cast<int>(std::min<std::int64_t>(kStemTileBytes / row_bytes, a.row_count));
+  const std::size_t smem = static_cast<std::size_t>(a.rows * row_bytes);
+  const unsigned blocks = grid_for((a.row_count + a.rows - 1) / a.rows);
+  dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
+    using Tin = typename decltype(si)::type;
+    using Tout = typename decltype(di)::type;
+    with_converter<Tin, Tout>(o.src_scale, o.dst_scale, [&](auto cvt) {
+      using Cvt = decltype(cvt);
+      const auto launch = [&](auto cs, auto src_nchw) {
+        fold_stem_kernel<Tin, Tout, Cvt, decltype(cs)::value, decltype(src_nchw)::value>
+            <<<blocks, kThreads, smem, stream>>>(a, cvt);
+      };
+      using S12 = std::integral_constant<int, 12>;
+      using S16 = std::integral_constant<int, 16>;
+      if (sd[3] == 12) {
+        nchw ? launch(S12{}, std::true_type{}) : launch(S12{}, std::false_type{});
+      } else {
+        nchw ? launch(S16{}, std::true_type{}) : launch(S16{}, std::false_type{});
+      }
+    });
+  });
+  return true;
+}
+
 // ---- dispatch --------------------------------------------------------------------------------
 
 std::int32_t as_int32(std::int64_t v, const TransformDesc& d, const char* what) {
@@ -838,7 +1001,8 @@ void transform(const TransformDesc& d, const void* src, void* dst, cudaStream_t 
     a.src_scale = options.src_scale;
     a.dst_scale = options.dst_scale;
     a.total_tiles = d.dims.n;
-    if (try_unit_transpose(d, src, dst, aligned_src && aligned_dst, options, stream)) {
+    if (try_unit_transpose(d, src, dst, aligned_src && aligned_dst, options, stream) ||
+        try_fold_stem(d, src, dst, aligned_src && aligned_dst, options, stream)) {
       PT_CUDA_CHECK_MSG(cudaGetLastError(), "launching the transform " << to_string(d));
       return;
     }
@@ -913,6 +1077,10 @@ void transform(const TransformDesc& d, const void* src, void* dst, cudaStream_t 
     a.aligned = aligned_src && aligned_dst;
     a.src_scale = options.src_scale;
     a.dst_scale = options.dst_scale;
+    if (try_fold_stem(d, src, dst, a.aligned, options, stream)) {
+      PT_CUDA_CHECK_MSG(cudaGetLastError(), "launching the transform " << to_string(d));
+      return;
+    }
     dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
       launch_regather<typename decltype(si)::type, typename decltype(di)::type>(a, stream);
     });

@@ -4,7 +4,8 @@
 // padding (which must be ignored), misaligned pointers, and one tensor past 2^31 elements.
 // Shapes are chosen to reach every kernel: the tile kernels, the regather modes, the register
 // transposes (same-type 1-/2-byte moves with C, H*W a multiple of 16 / element bytes; int8
-// only with equal scales) and 3-channel folds of the stem's shape (W % 8 == 0).
+// only with equal scales) and the 3-channel stem fold (even W, source lines a multiple of 16
+// bytes, whole destination rows staged per block).
 #include "plantune/layouts/transform.h"
 
 #include <gtest/gtest.h>
@@ -104,9 +105,10 @@ const Dims4 kShapes[] = {
     {1, 176, 8, 24},  // 22 / 11 channel units: several channel tiles, ragged; folds for 2-byte
     {2, 32, 20, 40},  // 4 channel units (2-byte): several pixel tiles, ragged
     {1, 64, 36, 32},  // several pixel tiles for both sizes; folds for both
-    // 3-channel folds of the stem's shape (C = 3, W % 8 == 0)
-    {2, 3, 5, 16},    // odd H
-    {3, 3, 6, 24},    // 3 groups of 4 destination pixels per row
+    // stem fold (C = 3; every source type for W % 16 == 0, fp32/fp16 for W = 24)
+    {2, 3, 5, 16},    // odd H: the last row's dy = 1 half is zeros
+    {3, 3, 6, 24},    // one block stages every row
+    {2, 3, 37, 224},  // 2 to 9 staged rows per block, a ragged last block
 };
 constexpr int kShapeCount = static_cast<int>(sizeof(kShapes) / sizeof(kShapes[0]));
 
@@ -133,8 +135,8 @@ TEST(Transform, EveryLayoutPairAndTypePairMatchesHostReference) {
   EXPECT_EQ(cases, kShapeCount * 7 * 7 * 4 * 4);
 }
 
-// Same-type moves with equal scales: the int8 -> int8 raw moves (register transposes) only run
-// when the scales agree, which the test above never has.
+// Same-type moves with equal scales: the int8 -> int8 raw moves (register transposes, stem
+// fold) only run when the scales agree, which the test above never has.
 TEST(Transform, SameTypeMovesWithEqualScalesMatchHostReference) {
   if (!plantune::testing::has_cuda_device()) GTEST_SKIP() << "no CUDA device: GPU transforms";
   std::mt19937 rng(99);
