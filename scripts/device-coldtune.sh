@@ -5,21 +5,24 @@
 #   b32_fp16_serial   batch 32, fp16, NCHW+NHWC, full search, --prepare-threads 1
 #   b32_fp16_full     the same, plan preparation on the default threads
 #   b32_fp16_staged   the same, --search staged (the default)
+#   b32_fp16_batchspin  the staged one with the spin kernel covering whole batches (--spin
+#                     batch, the protocol before the adaptive spin): compare its time and winners
 #   b32_fp16_staged_rc  the same, also 6 runtime-compiled plans per variant
 #   b32_fp16_lean     the staged one with a shorter timing protocol (--round-warmup-ms 0.1
 #                     --final-budget-ms 100): compare its winners with b32_fp16_full's
 #   all_staged        batches 32 and 1, fp16 and tf32, NCHW+NHWC, staged (issue target: <= 60 s)
 #   then the same database again: a warm run times nothing
 #   fp32_staged       batches 32 and 1, fp32, NCHW+NHWC, staged (the fp32 tables)
-# A summary (seconds, timed runs, geomean winner time vs b32_fp16_full) goes to summary.txt.
-#   BUILD_DIR (default build-device), OUT (default ./out), STEPS (default all of the above)
+# A summary (seconds, timed runs, geomean winner time vs BASE's) goes to summary.txt.
+#   BUILD_DIR (default build-device), OUT (default ./out), STEPS (default all of the above),
+#   BASE (the step the summary compares winners with, default b32_fp16_full)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
 W=results/coldtune
-STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged b32_fp16_staged_rc b32_fp16_lean
-  all_staged fp32_staged"}
+STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged b32_fp16_batchspin
+  b32_fp16_staged_rc b32_fp16_lean all_staged fp32_staged"}
 mkdir -p "$OUT" "$W"
 source scripts/provenance.sh
 generator=()
@@ -46,6 +49,8 @@ for s in $STEPS; do
       tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search full --prepare-threads 1 ;;
     b32_fp16_full) tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search full ;;
     b32_fp16_staged) tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged ;;
+    b32_fp16_batchspin)
+      tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged --spin batch ;;
     b32_fp16_staged_rc)
       tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged \
         --max-runtime-compiled 6 ;;
@@ -77,11 +82,12 @@ for s in $STEPS; do
   tar czf "$OUT/coldtune.tar.gz" "$W" 2>/dev/null  # after each step: a cut-off run keeps it
 done
 reports=()
-for r in b32_fp16_serial b32_fp16_staged b32_fp16_staged_rc b32_fp16_lean all_staged_b32 \
-         all_staged_b1 warm_b32 fp32_staged_b32; do
+for r in b32_fp16_serial b32_fp16_staged b32_fp16_batchspin b32_fp16_staged_rc b32_fp16_lean \
+         all_staged_b32 all_staged_b1 warm_b32 fp32_staged_b32; do
   reports+=("$W/$r.report.json")
 done
-python3 tools/tune_report_compare.py search "$W/b32_fp16_full.report.json" "${reports[@]}" \
+python3 tools/tune_report_compare.py search "$W/${BASE:-b32_fp16_full}.report.json" \
+  "${reports[@]}" \
   >"$W/summary.txt" 2>&1
 cat "$W/summary.txt" | tee -a "$log"
 cp "$log" "$W/"

@@ -2,14 +2,15 @@
 # A short GPU check for a small device-time budget: builds only the targets it needs and runs
 # the steps named in STEPS, in order, each step's output written as it finishes (so a cut-off
 # run still returns what it did). Steps:
-#   tests     the GPU tests in TESTS (default: the transforms, the per-layer comparison, the
-#             tuner's staged search, threaded preparation, bounded candidates and injected
-#             wrong tactics) (tests.txt)
+#   tests     the GPU tests in TESTS (default: the transforms, the timing routine, the
+#             per-layer comparison, the tuner's staged search, threaded preparation, bounded
+#             candidates and injected wrong tactics) (tests.txt)
 #   layer     one ResNet-50 convolution (128x28x28->128 3x3, batch 32, fp16, NHWC) tuned twice,
 #             with 6 runtime-compiled plans per variant and with none (layer_rc*.txt)
 #   staged    ResNet-50 batch 32 fp16, both layouts, staged search: each variant's log line
 #             says where its time went (tune_staged.txt)
-#   bench     the transform bandwidth benchmark (layouts_bench.txt)
+#   bench     the transform bandwidth benchmark (layouts_bench.txt; BENCH_FILTER, default
+#             every plantune transform and the copy)
 #   compare   `plantune compare resnet50` (compare_resnet50.txt)
 #   int8      an fp16 + int8 tuning of ResNet-50 (batch 32, NHWC) (tune_int8.txt)
 #   models    the other built-in models (MODELS, default resnet18 vgg19 mobilenet_v2 unet) at
@@ -25,7 +26,7 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
 STEPS=${STEPS:-"tests bench staged"}
-TESTS=${TESTS:-"layouts/transform_test runtime/layer_compare_test
+TESTS=${TESTS:-"layouts/transform_test tuner/measure_test runtime/layer_compare_test
   tuner/tuner_test@*Staged*:*Threads*:*Bounded*:*Injected*"}
 W=results/quick
 mkdir -p "$OUT" "$W"
@@ -38,7 +39,7 @@ if command -v ninja >/dev/null 2>&1; then generator=(-G Ninja); fi
 t0=$(date +%s)
 cmake -S . -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >>"$log" 2>&1 || { echo "configure failed"; tail -30 "$log"; exit 1; }
 cmake --build "$BUILD_DIR" -j "$(nproc)" --target plantune layer_compare_test legacy_source_test \
-  conv_workload_test tuner_test graph_source_test transform_test transform_timing_test \
+  measure_test conv_workload_test tuner_test graph_source_test transform_test transform_timing_test \
   layouts_bench >>"$log" 2>&1 || { echo "build failed"; grep -E "error" "$log" | head -30; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s" | tee -a "$log"
 exe="$BUILD_DIR/tools/plantune"
@@ -79,7 +80,8 @@ for step in $STEPS; do
       tail -4 "$OUT/tune_staged.txt" >>"$log"
       cp "$OUT/tune_staged.txt" "$OUT/tune_staged.stderr" "$W/" ;;
     bench)
-      timeout 200 "$BUILD_DIR/benchmarks/layouts_bench" --benchmark_filter='cudaMemcpy|plantune/' \
+      timeout 200 "$BUILD_DIR/benchmarks/layouts_bench" \
+        --benchmark_filter="${BENCH_FILTER:-cudaMemcpy|plantune/}" \
         --benchmark_repetitions=3 --benchmark_report_aggregates_only=true \
         --benchmark_min_time=0.05s --benchmark_out="$W/layouts_bench.json" \
         --benchmark_out_format=json >"$OUT/layouts_bench.txt" 2>&1

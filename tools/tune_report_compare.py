@@ -15,8 +15,9 @@
   tune_report_compare.py search BASE REPORT...
       Tuning cost against quality: per report its tuning seconds (and the enumerate, validate
       and time phases summed over variants, enumerate split into the workload with its
-      reference, the graph API's listing and the legacy API's where the report has them),
-      timed runs, variants tuned, and on the (problem,
+      reference, the graph API's listing [its heuristics, heuristic B alone] and the legacy
+      API's, time into warm-ups and the GPU time of spin kernels, and the winners' error runs,
+      where the report has them), timed runs, variants tuned, and on the (problem,
       variant) rows it shares with BASE the geometric mean of its winners' medians over
       BASE's (above 1: slower winners than BASE's) and the worst row. Missing files are listed
       as such.
@@ -128,24 +129,35 @@ def cmd_agreement(a):
 def cmd_search(a):
     _, base_rows = load(a.base)
     base = {(r.get("key"), r.get("variant")): winner_ms(r)[0] for r in base_rows}
-    print("| report | tuning s | enumerate s (workload / graph / legacy) | validate s | time s | "
-          "timed runs | variants | winners vs base (geomean) | worst row |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| report | tuning s | enumerate s (workload / graph [heuristics, B] / legacy) | "
+          "validate s | time s (warm-up / spin GPU) | error s | timed runs | variants | "
+          "winners vs base (geomean) | worst row |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for path in [a.base] + a.reports:
         try:
             doc, rows = load(path)
         except SystemExit as e:
-            print(f"| {path} | missing: {e} |||||||| ")
+            print(f"| {path} | missing: {e} ||||||||| ")
             continue
         tuned = [r for r in rows if not r.get("from_db")]
         phase = {k: sum(float(r.get(k, 0)) for r in tuned)
                  for k in ("enumerate_seconds", "validate_seconds", "time_seconds",
-                           "workload_seconds", "graph_list_seconds", "legacy_list_seconds")}
-        # Reports before the split have no parts.
+                           "workload_seconds", "graph_list_seconds", "legacy_list_seconds",
+                           "graph_heuristics_seconds", "graph_heuristic_b_seconds",
+                           "warmup_seconds", "spin_gpu_seconds", "error_seconds")}
+        has = lambda k: any(k in r for r in tuned)  # older reports lack the parts
         split = ""
-        if any(k in r for r in tuned for k in ("workload_seconds", "graph_list_seconds")):
-            split = (f" ({phase['workload_seconds']:.1f} / {phase['graph_list_seconds']:.1f} / "
-                     f"{phase['legacy_list_seconds']:.1f})")
+        if has("workload_seconds"):
+            heur = ""
+            if has("graph_heuristics_seconds"):
+                heur = (f" [{phase['graph_heuristics_seconds']:.1f}, "
+                        f"{phase['graph_heuristic_b_seconds']:.1f}]")
+            split = (f" ({phase['workload_seconds']:.1f} / {phase['graph_list_seconds']:.1f}"
+                     f"{heur} / {phase['legacy_list_seconds']:.1f})")
+        time_split = ""
+        if has("warmup_seconds"):
+            time_split = f" ({phase['warmup_seconds']:.1f} / {phase['spin_gpu_seconds']:.1f})"
+        error = f"{phase['error_seconds']:.1f}" if has("error_seconds") else "n/a"
         ratios = []
         for r in rows:
             b = base.get((r.get("key"), r.get("variant")))
@@ -156,7 +168,8 @@ def cmd_search(a):
         gm = f"{geomean(ratios):.3f}x ({len(ratios)} rows)" if ratios else "n/a"
         print(f"| {path.split('/')[-1]} | {float(doc.get('tuning_seconds', 0)):.1f} | "
               f"{phase['enumerate_seconds']:.1f}{split} | {phase['validate_seconds']:.1f} | "
-              f"{phase['time_seconds']:.1f} | {doc.get('timed_runs', '?')} | {len(tuned)} | {gm} | "
+              f"{phase['time_seconds']:.1f}{time_split} | {error} | "
+              f"{doc.get('timed_runs', '?')} | {len(tuned)} | {gm} | "
               f"{worst} |")
 
 

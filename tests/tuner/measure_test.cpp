@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <vector>
 
 #include "plantune/core/error.h"
@@ -83,6 +84,53 @@ TEST(Measure, StopsAtMaxRunsWhenTheSpreadStaysLarge) {
   EXPECT_EQ(t.n, 30);
   EXPECT_FALSE(t.cold_l2);
   EXPECT_GT(t.spread(), 0.3);
+}
+
+// A run whose host side takes `host_us` (busy-waiting, as a slow launch path would) before it
+// enqueues `gpu_us` of GPU work.
+EnqueueFn slow_host(double host_us, double gpu_us) {
+  return [host_us, gpu_us](int, cudaStream_t s) {
+    const auto until = std::chrono::steady_clock::now() +
+                       std::chrono::microseconds(static_cast<std::int64_t>(host_us));
+    while (std::chrono::steady_clock::now() < until) {
+    }
+    plantune::tuner::testing::enqueue_busy(s, gpu_us);
+  };
+}
+
+// Note [spin length]: when the GPU is the bottleneck the adaptive spin covers one enqueue, not
+// a batch of them, and the samples still time the GPU work alone; when the host is, the spin
+// still covers the whole batch's lag.
+TEST(Measure, AdaptiveSpinCoversOneEnqueueWhenTheGpuIsSlower) {
+  NEED_GPU();
+  Stream s;
+  MeasureOptions o;
+  o.min_runs = o.max_runs = 40;  // 4 batches of 10
+  Measurer batch(s.get()), adaptive(s.get());
+  o.spin = Spin::batch;
+  const TimingStats tb = batch.measure(slow_host(60, 300), 1, false, o);
+  o.spin = Spin::adaptive;
+  const TimingStats ta = adaptive.measure(slow_host(60, 300), 1, false, o);
+  EXPECT_NEAR(tb.median_ms, 0.300, 0.020);
+  EXPECT_NEAR(ta.median_ms, 0.300, 0.020);
+  // batch: 4 x (1.5 x 10 x >= 60 us); adaptive: the first batch as that, then 1.5 x ~60 us
+  EXPECT_GT(batch.spin_seconds(), 4 * 15 * 60e-6);
+  EXPECT_LT(adaptive.spin_seconds(), 0.5 * batch.spin_seconds())
+      << "adaptive " << adaptive.spin_seconds() << " s, batch " << batch.spin_seconds() << " s";
+}
+
+TEST(Measure, AdaptiveSpinKeepsTheHostsLagOutOfHostBoundSamples) {
+  NEED_GPU();
+  Stream s;
+  Measurer m(s.get());
+  MeasureOptions o;
+  o.min_runs = o.max_runs = 40;
+  o.spin = Spin::adaptive;
+  o.expected_run_us = 30;  // a hint as successive halving gives (about the real 30 us)
+  const TimingStats t = m.measure(slow_host(150, 30), 1, false, o);
+  // Had the GPU waited for the host inside a sample, that sample would read ~150 us.
+  EXPECT_NEAR(t.median_ms, 0.030, 0.008);
+  EXPECT_LT(t.p90_ms, 0.060);
 }
 
 TEST(Measure, SuccessiveHalvingStopsSlowContendersEarly) {

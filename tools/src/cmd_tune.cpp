@@ -210,6 +210,11 @@ int cmd_tune(const Args& args) {
            "sampling time of each finalist and heuristic pick, after its warm-up (timing "
            "protocol)",
            fixed(MeasureOptions::kDefaultBudgetMs, 0));
+  p.option("--spin", "MODE",
+           "spin kernel before each timed batch: adaptive (only what the runs' own GPU time "
+           "does not cover) or batch (the host's enqueue time of the whole batch) (timing "
+           "protocol)",
+           "adaptive");
   p.option("--report", "FILE", "also write the per-layer results as JSON");
   p.flag("--no-pad",
          "do not try variants with C and K padded to multiples of 8 (int8: layers whose C or K "
@@ -252,6 +257,9 @@ int cmd_tune(const Args& args) {
   const double final_budget = p.get_double("--final-budget-ms");
   if (!(final_budget > 0 && final_budget <= 60000))
     throw UsageError("--final-budget-ms must be > 0 and at most 60000");
+  const std::string spin = p.get("--spin");
+  if (spin != "adaptive" && spin != "batch")
+    throw UsageError("--spin: '" + spin + "' is not one of adaptive, batch");
   const std::int64_t gemm_enum = p.get_int("--gemm-enumerated");
   if (gemm_enum < 0 || gemm_enum > 100000)
     throw UsageError("--gemm-enumerated must be between 0 and 100000");
@@ -292,6 +300,7 @@ int cmd_tune(const Args& args) {
   o.max_runtime_compiled = static_cast<int>(max_rc);
   o.halving.round_warmup_ms = round_warmup;
   o.measure.budget_ms = final_budget;
+  o.measure.spin = spin == "batch" ? Spin::batch : Spin::adaptive;
   o.keep_ok = keep_ok;
   o.search = *search;
   o.use_db = !p.has("--retune");
@@ -321,13 +330,18 @@ int cmd_tune(const Args& args) {
     if (pr.phase == "done" && !tty) {
       // A log line per variant says where its time went (a terminal shows only the latest).
       os << "; " << fixed(pr.seconds, 2) << " s: enumerate " << fixed(pr.enumerate_seconds, 2);
-      if (pr.workload_seconds + pr.graph_list_seconds + pr.legacy_list_seconds > 0) {
-        os << " (workload " << fixed(pr.workload_seconds, 3) << ", graph "
-           << fixed(pr.graph_list_seconds, 3) << ", legacy " << fixed(pr.legacy_list_seconds, 3)
-           << ")";
+      const ConvPhaseSeconds& t = pr.parts;
+      if (!gemm) {
+        os << " (workload " << fixed(t.workload, 3) << ", graph " << fixed(t.graph_list, 3)
+           << " [heuristics " << fixed(t.graph_heuristics, 3) << ", B "
+           << fixed(t.graph_heuristic_b, 3) << "], legacy " << fixed(t.legacy_list, 3) << ")";
       }
       os << ", validate " << fixed(pr.validate_seconds, 2) << ", time "
          << fixed(pr.time_seconds, 2);
+      if (!gemm) {
+        os << " (warm-up " << fixed(t.warmup, 2) << ", spin " << fixed(t.spin, 2)
+           << " GPU), error " << fixed(t.error, 2);
+      }
     }
     if (tty) {
       std::cerr << "\r\033[K" << os.str() << std::flush;
@@ -479,11 +493,16 @@ int cmd_tune(const Args& args) {
                             {"from_db", vt.from_db},
                             {"tuning_seconds", vt.seconds},
                             {"enumerate_seconds", vt.enumerate_seconds},
-                            {"workload_seconds", vt.workload_seconds},
-                            {"graph_list_seconds", vt.graph_list_seconds},
-                            {"legacy_list_seconds", vt.legacy_list_seconds},
+                            {"workload_seconds", vt.parts.workload},
+                            {"graph_list_seconds", vt.parts.graph_list},
+                            {"graph_heuristics_seconds", vt.parts.graph_heuristics},
+                            {"graph_heuristic_b_seconds", vt.parts.graph_heuristic_b},
+                            {"legacy_list_seconds", vt.parts.legacy_list},
                             {"validate_seconds", vt.validate_seconds},
                             {"time_seconds", vt.time_seconds},
+                            {"warmup_seconds", vt.parts.warmup},
+                            {"spin_gpu_seconds", vt.parts.spin},
+                            {"error_seconds", vt.parts.error},
                             {"validated", vt.tactics_validated},
                             {"timed", vt.tactics_timed},
                             {"samples", vt.samples},

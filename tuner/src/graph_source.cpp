@@ -1,6 +1,7 @@
 #include "plantune/tuner/graph_source.h"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <map>
 #include <memory>
@@ -356,9 +357,17 @@ GraphTactics graph_tactics(const ConvSourceContext& ctx, const GraphSourceOption
       add(prepare_config(ctx, graph, std::move(cfg), std::move(t)));
     }
   };
+  using Clock = std::chrono::steady_clock;
+  auto seconds_since = [](Clock::time_point t0) {
+    return std::chrono::duration<double>(Clock::now() - t0).count();
+  };
+  const auto t0 = Clock::now();
   if (options.heuristic_a) from_heuristic(CUDNN_HEUR_MODE_A, GraphSource::heuristic_a);
+  const auto t_b = Clock::now();
   if (options.heuristic_b) from_heuristic(CUDNN_HEUR_MODE_B, GraphSource::heuristic_b);
+  out.heuristic_b_seconds = seconds_since(t_b);
   if (options.fallback) from_heuristic(CUDNN_HEUR_MODE_FALLBACK, GraphSource::fallback);
+  out.heuristics_seconds = seconds_since(t0);
 
   if (!options.engines) return out;
   for (std::int64_t id = 0; id < out.engine_count; ++id) {

@@ -16,6 +16,7 @@ constexpr int kMaxBatch = 64;
 constexpr double kMinSpinUs = 20.0;
 constexpr double kMaxSpinUs = 5000.0;
 constexpr double kSpinMargin = 1.5;
+constexpr double kHintOfP10 = 0.9;  // expected_run_us from a previous round's p10
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -57,16 +58,22 @@ TimingStats Measurer::measure(const EnqueueFn& run, int slot_count, bool cold_l2
     ++warm;
   }
   warmups_ += warm;
+  warmup_seconds_ += ms_since(w0) * 1e-3;
 
   const int batch = std::clamp(o.batch, 1, kMaxBatch);
   std::vector<double> samples;
   samples.reserve(static_cast<std::size_t>(o.max_runs));
   TimingStats stats;
+  // A lower bound of one run's GPU time for the adaptive spin (Note [spin length]); 0: unknown.
+  double gpu_us = o.spin == Spin::adaptive ? std::max(0.0, o.expected_run_us) : 0.0;
   const auto s0 = Clock::now();
   while (true) {
     const int b = std::min(batch, o.max_runs - static_cast<int>(samples.size()));
-    const double spin = std::clamp(kSpinMargin * host_us * b + kMinSpinUs, kMinSpinUs, kMaxSpinUs);
+    const double ahead = gpu_us > 0 ? host_us + (b - 1) * std::max(0.0, host_us - gpu_us)
+                                    : host_us * b;
+    const double spin = std::clamp(kSpinMargin * ahead + kMinSpinUs, kMinSpinUs, kMaxSpinUs);
     enqueue_spin(stream_, spin);
+    spin_us_ += spin;
     for (int i = 0; i < b; ++i) {
       const int slot = next_slot();
       const auto h0 = Clock::now();
@@ -76,7 +83,13 @@ TimingStats Measurer::measure(const EnqueueFn& run, int slot_count, bool cold_l2
       host_us = std::max(host_us * 0.9, ms_since(h0) * 1000.0);
     }
     PT_CUDA_CHECK_MSG(cudaStreamSynchronize(stream_), "timed batch");
-    for (int i = 0; i < b; ++i) samples.push_back(static_cast<double>(ends_[i] - starts_[i]));
+    for (int i = 0; i < b; ++i) {
+      samples.push_back(static_cast<double>(ends_[i] - starts_[i]));
+      if (o.spin == Spin::adaptive) {
+        const double us = samples.back() * 1000.0;
+        gpu_us = gpu_us > 0 ? std::min(gpu_us, us) : us;
+      }
+    }
     samples_ += b;
     stats = TimingStats::from_samples(samples, cold_l2);
     const int n = static_cast<int>(samples.size());
@@ -90,7 +103,9 @@ TimingStats Measurer::measure(const EnqueueFn& run, int slot_count, bool cold_l2
 void successive_halving(Measurer& m, std::vector<Contender>& cs, int slot_count, bool cold_l2,
                         const MeasureOptions& final_options, const HalvingOptions& h,
                         Clock::time_point deadline) {
-  auto time_one = [&](Contender& c, const MeasureOptions& o) {
+  auto time_one = [&](Contender& c, MeasureOptions o) {
+    // what an earlier round saw bounds the GPU time of a run (Note [spin length])
+    if (c.stats) o.expected_run_us = kHintOfP10 * c.stats->p10_ms * 1000.0;
     try {
       c.stats = m.measure(c.run, slot_count, cold_l2, o);
     } catch (const Error& e) {
@@ -118,6 +133,7 @@ void successive_halving(Measurer& m, std::vector<Contender>& cs, int slot_count,
     o.target_spread = 0;
     o.budget_ms = final_options.budget_ms;
     o.batch = final_options.batch;
+    o.spin = final_options.spin;
     for (Contender* c : active) time_one(*c, o);
     // Drop failures, then keep the faster part: at most keep_fraction of them, never one
     // slower than drop_above x the best, but everything within keep_within of the best.

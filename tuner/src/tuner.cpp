@@ -401,12 +401,13 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
 
   const auto t0 = Clock::now();
   const std::int64_t samples0 = measurer_.samples_taken();
+  const double warmup0 = measurer_.warmup_seconds(), spin0 = measurer_.spin_seconds();
   cudaStream_t s = stream_.get();
   VariantTuning vt;
   vt.variant = variant;
   ConvWorkload wl(problem, variant, o.workload, s);
   const ConvReference ref(wl, s);
-  vt.workload_seconds = seconds_since(t0);
+  vt.parts.workload = seconds_since(t0);
   const double tolerance = default_tolerance(variant.precision);
   const ConvSourceContext ctx = context(problem, variant, o);
 
@@ -420,18 +421,20 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
     legacy_pick = legacy_heuristic_pick(ctx);
     if (legacy_pick) prepared.push_back(prepare_legacy(ctx, *legacy_pick));
   }
-  vt.legacy_list_seconds = seconds_since(t_list);
+  vt.parts.legacy_list = seconds_since(t_list);
   if (o.graph) {
     t_list = Clock::now();
     GraphTactics g = graph_tactics(ctx, o.graph_options);
     vt.notes.insert(vt.notes.end(), g.notes.begin(), g.notes.end());
     for (PreparedTactic& p : g.tactics) prepared.push_back(std::move(p));
-    vt.graph_list_seconds = seconds_since(t_list);
+    vt.parts.graph_list = seconds_since(t_list);
+    vt.parts.graph_heuristics = g.heuristics_seconds;
+    vt.parts.graph_heuristic_b = g.heuristic_b_seconds;
   }
   if (o.legacy) {
     t_list = Clock::now();
     for (PreparedTactic& p : legacy_tactics(ctx)) prepared.push_back(std::move(p));
-    vt.legacy_list_seconds += seconds_since(t_list);
+    vt.parts.legacy_list += seconds_since(t_list);
   }
   if (o.tactic_hook) o.tactic_hook(ctx, prepared);
   std::vector<Trial> trials = to_trials(std::move(prepared));
@@ -541,6 +544,7 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
 
   vt.result.variant = variant;
   vt.result.candidates = std::move(cands);
+  const auto t_error = Clock::now();
   if (const Candidate* w = vt.result.winner()) {
     auto it = std::find_if(trials.begin(), trials.end(), [&](const Trial& t) {
       return t.valid && same_tactic(t.cand.tactic, w->tactic);
@@ -557,6 +561,7 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
       vt.notes.push_back("error vs fp32 not measured: " + short_error(e.what()));
     }
   }
+  vt.parts.error = seconds_since(t_error);
   for (const Candidate& c : vt.result.candidates) vt.tactics_ok += c.outcome == Outcome::ok;
   if (o.keep_ok >= 0) {
     // Candidates are in rank order: the first ok one not runtime-compiled is the fastest.
@@ -578,6 +583,8 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   }
   vt.seconds = seconds_since(t0);
   vt.samples = measurer_.samples_taken() - samples0;
+  vt.parts.warmup = measurer_.warmup_seconds() - warmup0;
+  vt.parts.spin = measurer_.spin_seconds() - spin0;
   vt.result.provenance = Provenance::now(o.command, o.commit, vt.seconds);
   db.insert(Problem{problem}, vt.result);
   if (const Candidate* w = vt.winner()) {
@@ -588,9 +595,7 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   progress.enumerate_seconds = vt.enumerate_seconds;
   progress.validate_seconds = vt.validate_seconds;
   progress.time_seconds = vt.time_seconds;
-  progress.workload_seconds = vt.workload_seconds;
-  progress.graph_list_seconds = vt.graph_list_seconds;
-  progress.legacy_list_seconds = vt.legacy_list_seconds;
+  progress.parts = vt.parts;
   report("done");
   return vt;
 }

@@ -74,6 +74,9 @@ struct GraphTactics {
   std::int64_t engine_count = 0;        // CUDNN_ATTR_OPERATIONGRAPH_ENGINE_GLOBAL_COUNT
   std::int64_t engines_supported = 0;   // engines that finalized for the graph
   std::vector<std::string> notes;       // e.g. why heuristic B gave nothing
+  // Host time of the heuristics' part (modes A, B and FALLBACK, their configurations
+  // finalized), and of mode B's alone.
+  double heuristics_seconds = 0, heuristic_b_seconds = 0;
 };
 
 // The pointwise operator of an epilogue activation (Note [graph fused epilogue]); nullopt for

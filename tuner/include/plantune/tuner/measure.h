@@ -7,8 +7,9 @@
 // * Warm-up first, by time: at least warmup_min_runs runs and warmup_ms of wall time (module
 //   loading, lazy initialisation and clocks settle there).
 // * Samples are taken in batches. Before each batch a spin kernel keeps the GPU busy for longer
-//   than the host needs to enqueue the batch, so the events time the executions back to back
-//   and never the host's launch latency (nvbench's "blocking kernel" idea).
+//   than the host needs to get ahead of it, so the events time the executions back to back and
+//   never the host's launch latency (nvbench's "blocking kernel" idea). How long the spin lasts
+//   is MeasureOptions::spin (Note [spin length]).
 // * Execution i uses input slot (counter++ mod slot_count): with slots spanning more than 2x
 //   L2, every sample starts with a cold L2 (Note [cold L2 by rotation] in conv_workload.h).
 // * Sampling stops when n >= min_runs and the spread (p90 - p10) / median <= target_spread,
@@ -28,6 +29,23 @@
 
 namespace plantune::tuner {
 
+// Note [spin length]
+// ~~~~~~~~~~~~~~~~~~
+// With h the host's enqueue time of one run (the largest seen, decaying) and g the GPU's time
+// of one run, run i of a batch of b is fully enqueued at (i + 1) h after the spin was, and the
+// GPU reaches it at spin + i g. It never waits for the host when spin >= max over i of
+// ((i + 1) h - i g) = h + (b - 1) max(0, h - g).
+//   Spin::batch     spin = 1.5 b h + 20 us: covers the whole batch whatever g is (g unknown).
+//   Spin::adaptive  spin = 1.5 (h + (b - 1) max(0, h - g)) + 20 us, with g a lower bound of the
+//                   run's GPU time: the fastest sample seen in this call, or
+//                   MeasureOptions::expected_run_us before the first batch (successive halving
+//                   passes 0.9 x the contender's previous p10); without either, as Spin::batch.
+// For a run whose GPU time exceeds its host time (most convolutions at batch 32) the adaptive
+// spin is one run's enqueue time instead of a batch's: the GPU idles 1.5 h per batch, not per
+// run. A sample the host did fall behind on (a descheduled thread) reads long, as with any
+// spin; the medians the tuner ranks by shrug one off.
+enum class Spin { batch, adaptive };
+
 struct MeasureOptions {
   static constexpr double kDefaultWarmupMs = 5.0;
   static constexpr int kDefaultWarmupMinRuns = 3;
@@ -46,6 +64,8 @@ struct MeasureOptions {
   double target_spread = kDefaultTargetSpread;  // (p90 - p10) / median
   double budget_ms = kDefaultBudgetMs;          // wall time for sampling, after warm-up
   int batch = kDefaultBatch;                    // samples per spin-kernel batch (<= 64)
+  Spin spin = Spin::adaptive;                   // Note [spin length]
+  double expected_run_us = 0;                   // lower bound of one run's GPU time; 0: unknown
 };
 
 // Enqueues a one-thread kernel that keeps the GPU busy for about `microseconds` (the spin
@@ -68,6 +88,9 @@ class Measurer {
   // Timed samples and warm-up runs taken so far (a warm tuning run takes none).
   std::int64_t samples_taken() const { return samples_; }
   std::int64_t warmup_runs() const { return warmups_; }
+  // Host wall time spent warming up, and GPU time asked of spin kernels, so far (seconds).
+  double warmup_seconds() const { return warmup_seconds_; }
+  double spin_seconds() const { return spin_us_ * 1e-6; }
   cudaStream_t stream() const { return stream_; }
 
  private:
@@ -75,6 +98,7 @@ class Measurer {
   std::vector<Event> starts_, ends_;
   int next_slot_ = 0;
   std::int64_t samples_ = 0, warmups_ = 0;
+  double warmup_seconds_ = 0, spin_us_ = 0;
 };
 
 // Successive halving: every contender is timed briefly; the slower half stops (and anything

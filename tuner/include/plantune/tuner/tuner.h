@@ -55,6 +55,21 @@
 
 namespace plantune::tuner {
 
+// Where a convolution variant's tuning time went, in finer parts than VariantTuning's phases
+// (seconds; host wall time unless said).
+struct ConvPhaseSeconds {
+  // parts of enumerate_seconds: the workload and its fp64 reference; the graph API's listing
+  // (heuristics, engines, knob configurations), of which the heuristics' part (modes A, B and
+  // FALLBACK) and mode B's alone; the legacy API's listing (heuristic pick, algorithms x math
+  // types)
+  double workload = 0, graph_list = 0, graph_heuristics = 0, graph_heuristic_b = 0;
+  double legacy_list = 0;
+  // parts of time_seconds: warm-ups; and the GPU time asked of spin kernels (Note [spin
+  // length] in measure.h)
+  double warmup = 0, spin = 0;
+  double error = 0;  // the winner's error against fp32 (Note [error vs fp32]), after timing
+};
+
 // Reported while tuning, after each step.
 struct TuneProgress {
   std::string key;
@@ -67,7 +82,7 @@ struct TuneProgress {
   std::string best_id;            // its tactic_id
   // Set with "done": where the variant's time went (VariantTuning's fields of the same names).
   double seconds = 0, enumerate_seconds = 0, validate_seconds = 0, time_seconds = 0;
-  double workload_seconds = 0, graph_list_seconds = 0, legacy_list_seconds = 0;  // convs only
+  ConvPhaseSeconds parts;  // convs only
 };
 
 struct TuneOptions {
@@ -128,10 +143,7 @@ struct VariantTuning {
   std::int64_t samples = 0;  // timed runs (0 when from the database)
   double seconds = 0;        // all of it, and its phases: listing the tactics, preparing
   double enumerate_seconds = 0, validate_seconds = 0, time_seconds = 0;  // + validating, timing
-  // enumerate_seconds in parts: the workload and its fp64 reference, the graph API's listing
-  // (heuristics, engines, knob configurations), the legacy API's (heuristic pick, algorithms x
-  // math types).
-  double workload_seconds = 0, graph_list_seconds = 0, legacy_list_seconds = 0;
+  ConvPhaseSeconds parts;
   std::vector<std::string> notes;
 
   const Candidate* winner() const { return result.winner(); }
