@@ -283,6 +283,30 @@ TEST(GraphSource, EnginesAndHeuristicsOnEveryShape) {
   }
 }
 
+// Engines enumerated on several host threads give the list one thread gives, in its order.
+TEST(GraphSource, EnginesOnSeveralThreadsListTheSameTactics) {
+  NEED_GPU();
+  ConvTuner tuner;
+  TuneOptions o = plantune::tuner::testing::quick_options();
+  const ConvProblem p = conv(8, 64, 28, 64, 3, 1, 1);
+  for (const Variant& v : {Variant{Layout::nhwc, Precision::fp16, 0, 0},
+                           Variant{Layout::nchw, Precision::tf32, 0, 0}}) {
+    const ConvSourceContext ctx = tuner.context(p, v, o);
+    GraphSourceOptions one = o.graph_options, many = o.graph_options;
+    one.threads = 1;
+    many.threads = 6;
+    const GraphTactics a = graph_tactics(ctx, one), b = graph_tactics(ctx, many);
+    EXPECT_EQ(a.engines_supported, b.engines_supported) << to_string(v);
+    ASSERT_EQ(a.tactics.size(), b.tactics.size()) << to_string(v);
+    EXPECT_GT(a.tactics.size(), 10u) << to_string(v);
+    for (std::size_t i = 0; i < a.tactics.size(); ++i) {
+      EXPECT_EQ(tactic_id(a.tactics[i].config), tactic_id(b.tactics[i].config)) << i;
+      EXPECT_EQ(a.tactics[i].outcome, b.tactics[i].outcome) << i;
+      EXPECT_EQ(a.tactics[i].workspace_bytes, b.tactics[i].workspace_bytes) << i;
+    }
+  }
+}
+
 TEST(GraphSource, AStoredTacticReplaysAndTheFirstHeuristicChoiceIsFound) {
   NEED_GPU();
   ConvTuner tuner;

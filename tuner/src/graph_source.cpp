@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <chrono>
 #include <deque>
+#include <exception>
 #include <map>
 #include <memory>
 #include <set>
 #include <tuple>
 #include <utility>
 
+#include "device_threads.h"
 #include "plantune/core/cuda_check.h"
 #include "plantune/core/cudnn_backend_names.h"
 #include "plantune/core/cudnn_dtype.h"
@@ -331,6 +333,63 @@ std::vector<std::vector<KnobChoice>> knob_assignments(const std::vector<KnobInfo
   return out;
 }
 
+namespace {
+
+// One global engine's tactics: its knob configurations that finalize (Note [knob
+// enumeration]), or one not_supported tactic when the engine or its defaults do not. `seen`
+// holds the heuristics' tactic ids (read only: engines run on several threads).
+struct EngineTactics {
+  std::vector<PreparedTactic> tactics;
+  bool supported = false;  // the engine finalized for the graph
+  std::exception_ptr error;
+};
+
+EngineTactics engine_tactics(const ConvSourceContext& ctx,
+                             const std::shared_ptr<const ConvOpGraph>& graph, std::int64_t id,
+                             const GraphSourceOptions& options, const std::set<std::string>& seen) {
+  EngineTactics out;
+  BackendDescriptor engine = try_make_engine(graph->graph, id);
+  if (!engine.finalized()) {
+    if (options.record_unsupported_engines) {
+      GraphEngineTactic t;
+      t.engine_id = id;
+      out.tactics.push_back(
+          unrunnable(std::move(t), Outcome::not_supported, finalize_detail("engine", engine)));
+    }
+    return out;
+  }
+  out.supported = true;
+  const EngineInfo info = query_engine(engine);
+  if (!engine_allowed(ctx.variant.precision, info)) return out;
+  const int cap = info.has(CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION)
+                      ? options.max_configs_runtime_compiled
+                      : options.max_configs_per_engine;
+  int kept = 0;
+  for (const auto& knobs : knob_assignments(info.knobs, options.max_knob_tries)) {
+    if (kept >= cap) break;
+    GraphEngineTactic t = to_tactic(info, knobs, GraphSource::engine_enum);
+    if (seen.count(tactic_id(t)) != 0) {
+      ++kept;  // already proposed by a heuristic: counts against the cap
+      continue;
+    }
+    BackendDescriptor cfg = try_make_engine_config(engine, knobs);
+    if (!cfg.finalized()) {
+      // The defaults failing means the engine cannot run here: record it; other knob values
+      // that cuDNN rejects are simply not part of the space.
+      if (knobs.empty()) {
+        out.tactics.push_back(unrunnable(std::move(t), Outcome::not_supported,
+                                         finalize_detail("engine configuration", cfg)));
+      }
+      continue;
+    }
+    ++kept;
+    out.tactics.push_back(prepare_config(ctx, graph, std::move(cfg), std::move(t)));
+  }
+  return out;
+}
+
+}  // namespace
+
 GraphTactics graph_tactics(const ConvSourceContext& ctx, const GraphSourceOptions& options) {
   GraphTactics out;
   auto graph = try_make_graph(ctx, &out.notes);
@@ -370,43 +429,21 @@ GraphTactics graph_tactics(const ConvSourceContext& ctx, const GraphSourceOption
   out.heuristics_seconds = seconds_since(t0);
 
   if (!options.engines) return out;
-  for (std::int64_t id = 0; id < out.engine_count; ++id) {
-    BackendDescriptor engine = try_make_engine(graph->graph, id);
-    if (!engine.finalized()) {
-      if (options.record_unsupported_engines) {
-        GraphEngineTactic t;
-        t.engine_id = id;
-        add(unrunnable(std::move(t), Outcome::not_supported, finalize_detail("engine", engine)));
-      }
-      continue;
+  // Engines in parallel (Note [knob enumeration]), gathered in id order: the list does not
+  // depend on the thread count.
+  std::vector<EngineTactics> per(
+      static_cast<std::size_t>(std::max<std::int64_t>(out.engine_count, 0)));
+  detail::for_each_on_device_threads(per.size(), options.threads, [&](std::size_t i) {
+    try {
+      per[i] = engine_tactics(ctx, graph, static_cast<std::int64_t>(i), options, seen);
+    } catch (...) {
+      per[i].error = std::current_exception();
     }
-    ++out.engines_supported;
-    const EngineInfo info = query_engine(engine);
-    if (!engine_allowed(ctx.variant.precision, info)) continue;
-    const int cap = info.has(CUDNN_BEHAVIOR_NOTE_RUNTIME_COMPILATION)
-                        ? options.max_configs_runtime_compiled
-                        : options.max_configs_per_engine;
-    int kept = 0;
-    for (const auto& knobs : knob_assignments(info.knobs, options.max_knob_tries)) {
-      if (kept >= cap) break;
-      GraphEngineTactic t = to_tactic(info, knobs, GraphSource::engine_enum);
-      if (seen.count(tactic_id(t)) != 0) {
-        ++kept;  // already proposed by a heuristic: counts against the cap
-        continue;
-      }
-      BackendDescriptor cfg = try_make_engine_config(engine, knobs);
-      if (!cfg.finalized()) {
-        // The defaults failing means the engine cannot run here: record it; other knob
-        // values that cuDNN rejects are simply not part of the space.
-        if (knobs.empty()) {
-          add(unrunnable(std::move(t), Outcome::not_supported,
-                         finalize_detail("engine configuration", cfg)));
-        }
-        continue;
-      }
-      ++kept;
-      add(prepare_config(ctx, graph, std::move(cfg), std::move(t)));
-    }
+  });
+  for (EngineTactics& e : per) {
+    if (e.error) std::rethrow_exception(e.error);
+    out.engines_supported += e.supported ? 1 : 0;
+    for (PreparedTactic& t : e.tactics) add(std::move(t));
   }
   return out;
 }

@@ -1,13 +1,13 @@
 #include "plantune/tuner/tuner.h"
 
 #include <algorithm>
-#include <atomic>
 #include <exception>
 #include <set>
 #include <sstream>
 #include <thread>
 
 #include "device_lost.h"
+#include "device_threads.h"
 #include "plantune/core/cuda_check.h"
 #include "plantune/core/error.h"
 #include "plantune/tuner/device_environment.h"
@@ -30,6 +30,13 @@ struct Trial {
   bool prepared = false;         // runner->prepare() has been called
   std::exception_ptr prep_error;  // what it threw, if anything
 };
+
+// Host threads for graph plans and engine enumeration (TuneOptions::prepare_threads).
+int prepare_threads(const TuneOptions& o) {
+  if (o.prepare_threads > 0) return o.prepare_threads;
+  return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u,
+                                     TuneOptions::kMaxAutoPrepareThreads));
+}
 
 // Runnable tactics validated whatever the budget says (the front of the list).
 constexpr int kAlwaysValidated = 8;
@@ -91,24 +98,9 @@ void prepare_in_parallel(const std::vector<Trial*>& batch, int threads) {
   for (Trial* t : batch) {
     if (!t->prepared && t->prep.runner && t->prep.runner->thread_safe_prepare()) todo.push_back(t);
   }
-  const int workers = std::min<int>(threads, static_cast<int>(todo.size())) - 1;
-  if (workers < 1) return;
-  int device = 0;
-  PT_CUDA_CHECK(cudaGetDevice(&device));
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i; (i = next.fetch_add(1)) < todo.size();) prepare_trial(*todo[i]);
-  };
-  {
-    std::vector<std::jthread> pool;
-    for (int w = 0; w < workers; ++w) {
-      pool.emplace_back([&] {
-        // A worker that cannot select the device prepares nothing: this thread does the rest.
-        if (cudaSetDevice(device) == cudaSuccess) work();
-      });
-    }
-    work();
-  }  // joined
+  if (todo.size() < 2 || threads < 2) return;  // validate_trial prepares them one by one
+  detail::for_each_on_device_threads(todo.size(), threads,
+                                     [&](std::size_t i) { prepare_trial(*todo[i]); });
 }
 
 // Prepares (unless done) and validates one trial on slot 0 (see tuner.h, step 2).
@@ -424,7 +416,9 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   vt.parts.legacy_list = seconds_since(t_list);
   if (o.graph) {
     t_list = Clock::now();
-    GraphTactics g = graph_tactics(ctx, o.graph_options);
+    GraphSourceOptions go = o.graph_options;
+    go.threads = prepare_threads(o);
+    GraphTactics g = graph_tactics(ctx, go);
     vt.notes.insert(vt.notes.end(), g.notes.begin(), g.notes.end());
     for (PreparedTactic& p : g.tactics) prepared.push_back(std::move(p));
     vt.parts.graph_list = seconds_since(t_list);
@@ -453,10 +447,7 @@ VariantTuning ConvTuner::tune_variant(const ConvProblem& problem, const Variant&
   // In batches: which trials of a batch are validated is decided first (budget, runtime
   // compilation cap), then their plans are prepared on `threads` host threads, then each is
   // run and checked here, in list order.
-  const int threads = o.prepare_threads > 0
-                          ? o.prepare_threads
-                          : static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u,
-                                                        TuneOptions::kMaxAutoPrepareThreads));
+  const int threads = prepare_threads(o);
   const std::size_t batch_size = static_cast<std::size_t>(threads) * 4;
   int runnable_seen = 0, compiled = 0;
   auto validate_all = [&](const std::vector<Trial*>& list, Clock::time_point until) {

@@ -17,7 +17,8 @@
 // then tried in this order: the engine's defaults (no knob set); one knob changed at a time,
 // round-robin over the knobs; then full assignments in mixed-radix order. Each is finalized as
 // an engine configuration (cheap, host side) and kept if cuDNN accepts it, until the cap per
-// engine or the cap on tries is reached. Engines noted RUNTIME_COMPILATION compile a kernel per
+// engine or the cap on tries is reached. Engines are enumerated on GraphSourceOptions::threads
+// host threads and gathered in id order, so the list is the same for any thread count. Engines noted RUNTIME_COMPILATION compile a kernel per
 // plan (seconds), so they get a smaller cap. The precision decides which engines qualify:
 // fp32 excludes engines noted TENSOR_CORE or DOWN_CONVERT_INPUTS (TF32, see Note [cuDNN math
 // types] in cudnn_backend.h); the other precisions take every engine.
@@ -66,6 +67,7 @@ struct GraphSourceOptions {
   int max_heuristic_configs = kDefaultMaxHeuristicConfigs;  // per mode
   int max_knob_tries = kDefaultMaxKnobTries;                // per engine
   bool record_unsupported_engines = true;  // one not_supported tactic per declining engine
+  int threads = 1;  // host threads enumerating the engines (tune() passes its prepare_threads)
 };
 
 // The graph tactics of one executed problem.

@@ -111,7 +111,8 @@ struct TuneOptions {
   static constexpr int kRuntimeCompiledWhenAllowed = 6;
   int max_runtime_compiled = kDefaultMaxRuntimeCompiled;
   // Host threads that finalize graph execution plans (the costly part of validation, seconds
-  // for a runtime-compiled one) ahead of each batch of validation runs; 1: all on the calling
+  // for a runtime-compiled one) ahead of each batch of validation runs, and that enumerate the
+  // graph engines' knob configurations (GraphSourceOptions::threads); 1: all on the calling
   // thread; 0: the hardware's threads, at most kMaxAutoPrepareThreads. A validated tactic's
   // outcome does not depend on it (under a budget, how many get validated does).
   static constexpr unsigned kMaxAutoPrepareThreads = 8;
