@@ -7,6 +7,7 @@
 
 #include "device_kernels.h"
 #include "plantune/core/error.h"
+#include "plantune/precision/error_metrics_device.h"
 
 namespace plantune::tuner {
 namespace {
@@ -238,7 +239,10 @@ Validation check_output(const ConvWorkload& workload, const ConvReference& ref, 
                              workload.workspace_guards_intact(stream));
 }
 
-std::vector<float> output_nkpq(const ConvWorkload& workload, cudaStream_t stream) {
+namespace {
+
+// Slot 0's y of `workload` as float in NKPQ order, on the device.
+DeviceBuffer<float> gathered_output(const ConvWorkload& workload, cudaStream_t stream) {
   const ConvProblem& p = workload.problem();
   DeviceBuffer<float> out(static_cast<std::size_t>(p.n * p.k * p.out_h() * p.out_w()));
   const void* y = workload.operands(0).y;
@@ -249,15 +253,22 @@ std::vector<float> output_nkpq(const ConvWorkload& workload, cudaStream_t stream
     case DType::bf16: launch_gather<__nv_bfloat16>(y, out.data(), workload, stream); break;
     default: PT_FAIL(internal, "output_nkpq: output dtype " << to_string(yt));
   }
+  return out;
+}
+
+}  // namespace
+
+std::vector<float> output_nkpq(const ConvWorkload& workload, cudaStream_t stream) {
+  const DeviceBuffer<float> out = gathered_output(workload, stream);
   PT_CUDA_CHECK(cudaStreamSynchronize(stream));
   return out.to_host();
 }
 
 precision::ErrorMetrics output_error(const ConvWorkload& workload, const ConvReference& ref,
                                      cudaStream_t stream) {
-  const std::vector<float> y = output_nkpq(workload, stream);
-  const std::vector<float> r = ref.y_host();
-  return precision::compare(std::span<const float>(y), std::span<const float>(r));
+  const DeviceBuffer<float> y = gathered_output(workload, stream);
+  return precision::compare_on_device(y.data(), ref.y(), static_cast<std::int64_t>(y.size()),
+                                      stream);
 }
 
 }  // namespace plantune::tuner

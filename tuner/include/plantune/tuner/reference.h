@@ -101,8 +101,9 @@ Validation check_output(const ConvWorkload& workload, const ConvReference& ref, 
 // Slot 0's y of `workload` as float in NKPQ order (only the first K channels of a padded
 // variant), copied to the host. Synchronizes `stream`.
 std::vector<float> output_nkpq(const ConvWorkload& workload, cudaStream_t stream);
-// Slot 0's y against `ref`, element by element over every output (precision::compare with its
-// default options). Synchronizes `stream`.
+// Slot 0's y against `ref`, element by element over every output (precision::compare's
+// metrics with its default options, reduced on the GPU: precision::compare_on_device).
+// Synchronizes `stream`.
 precision::ErrorMetrics output_error(const ConvWorkload& workload, const ConvReference& ref,
                                      cudaStream_t stream);
 
