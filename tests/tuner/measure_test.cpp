@@ -176,4 +176,37 @@ TEST(Measure, SuccessiveHalvingStopsSlowContendersEarly) {
   EXPECT_NE(cs[7].error.find("declined at run time"), std::string::npos);
 }
 
+// Finalists that ran in the rounds warm up for the round warm-up, not the final one; a pinned
+// contender (no rounds) gets the final warm-up.
+TEST(Measure, FinalistsFromTheRoundsWarmUpBriefly) {
+  NEED_GPU();
+  Stream s;
+  MeasureOptions final_options;
+  final_options.warmup_ms = 20.0;  // ~200 runs of 100 us, were it applied
+  final_options.min_runs = final_options.max_runs = 10;
+  HalvingOptions h;
+  h.finalists = 2;
+  h.first_round_runs = 4;
+  h.round_warmup_ms = 0.5;
+  std::vector<Contender> cs;
+  for (double us : {100.0, 105.0, 110.0, 2000.0}) {
+    Contender c;
+    c.run = busy(us);
+    cs.push_back(std::move(c));
+  }
+  Measurer m(s.get());
+  successive_halving(m, cs, 1, false, final_options, h);
+  EXPECT_TRUE(cs[0].finalist);
+  EXPECT_LT(m.warmup_runs(), 100) << "finalists warmed up for the full " << final_options.warmup_ms
+                                  << " ms";
+  Contender pinned;
+  pinned.run = busy(100);
+  pinned.pinned = true;
+  std::vector<Contender> alone;
+  alone.push_back(std::move(pinned));
+  Measurer m2(s.get());
+  successive_halving(m2, alone, 1, false, final_options, h);
+  EXPECT_GE(m2.warmup_runs(), 100) << "a pinned contender gets the full warm-up";
+}
+
 }  // namespace

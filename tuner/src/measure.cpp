@@ -160,7 +160,13 @@ void successive_halving(Measurer& m, std::vector<Contender>& cs, int slot_count,
     if (c.pinned) c.finalist = true;
   }
   for (Contender& c : cs) {
-    if (c.finalist && (c.pinned || c.error.empty())) time_one(c, final_options);
+    if (!c.finalist || !(c.pinned || c.error.empty())) continue;
+    MeasureOptions o = final_options;
+    if (c.stats) {  // it ran in the rounds just now: warm already (HalvingOptions)
+      o.warmup_ms = std::min(o.warmup_ms, h.round_warmup_ms);
+      o.warmup_min_runs = std::min(o.warmup_min_runs, 1);
+    }
+    time_one(c, o);
   }
 }
 

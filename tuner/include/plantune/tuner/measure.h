@@ -104,7 +104,10 @@ class Measurer {
 // Successive halving: every contender is timed briefly; the slower half stops (and anything
 // slower than drop_above x the best; anything within keep_within of it stays); the rest are
 // timed again with twice the runs, for at most max_rounds rounds; then the `finalists` fastest,
-// and every pinned contender, get the full protocol.
+// and every pinned contender, get the full protocol. Each round warms a contender up for
+// round_warmup_ms; in the final timing a contender that ran in the rounds just before warms up
+// for no longer than that either, a pinned one (which takes no part in the rounds) for the full
+// warm-up.
 struct HalvingOptions {
   static constexpr int kDefaultFirstRoundRuns = 5;
   static constexpr double kDefaultKeepFraction = 0.5;
