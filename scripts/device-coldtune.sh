@@ -12,6 +12,7 @@
 #                     --final-budget-ms 100): compare its winners with b32_fp16_full's
 #   all_staged        batches 32 and 1, fp16 and tf32, NCHW+NHWC, staged (issue target: <= 60 s)
 #   then the same database again: a warm run times nothing
+#   all_staged2       all_staged again, cold, and the two runs' agreement (after all_staged)
 #   fp32_staged       batches 32 and 1, fp32, NCHW+NHWC, staged (the fp32 tables)
 # A summary (seconds, timed runs, geomean winner time vs BASE's) goes to summary.txt.
 #   BUILD_DIR (default build-device), OUT (default ./out), STEPS (default all of the above),
@@ -22,7 +23,7 @@ BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
 W=results/coldtune
 STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged b32_fp16_batchspin
-  b32_fp16_staged_rc b32_fp16_lean all_staged fp32_staged"}
+  b32_fp16_staged_rc b32_fp16_lean all_staged all_staged2 fp32_staged"}
 mkdir -p "$OUT" "$W"
 source scripts/provenance.sh
 generator=()
@@ -33,6 +34,7 @@ cmake -S . -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >>"$log"
   { echo "build failed"; tail -30 "$log"; exit 1; }
 exe="$BUILD_DIR/tools/plantune"
 write_provenance "$W/provenance.txt" "$exe"
+since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN{printf "%.1f", a-b}'; }
 tune() {  # name, then plantune tune arguments
   local name=$1; shift
   rm -f "$W/$name.db.json"
@@ -40,7 +42,7 @@ tune() {  # name, then plantune tune arguments
   "$exe" tune resnet50 --db "$W/$name.db.json" --report "$W/$name.report.json" "$@" \
     >"$W/$name.table.txt" 2>"$W/$name.stderr"
   local rc=$?
-  echo "$name: exit $rc, $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}') s wall: plantune tune resnet50 $*" | tee -a "$log"
+  echo "$name: exit $rc, $(since "$t0") s wall: plantune tune resnet50 $*" | tee -a "$log"
   tail -3 "$W/$name.table.txt" >>"$log"
 }
 for s in $STEPS; do
@@ -57,21 +59,32 @@ for s in $STEPS; do
     b32_fp16_lean)
       tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged \
         --round-warmup-ms 0.1 --final-budget-ms 100 ;;
-    all_staged)
-      rm -f "$W/all_staged.db.json"
+    all_staged|all_staged2)
+      # the issue's set, cold, into one database; all_staged2 repeats it (run-to-run agreement)
+      rm -f "$W/$s.db.json"
       t0=$(date +%s.%N)
       for b in 32 1; do
-        "$exe" tune resnet50 --db "$W/all_staged.db.json" --batch $b --precision fp16,tf32 \
-          --layouts nchw,nhwc --search staged --report "$W/all_staged_b$b.report.json" \
-          >"$W/all_staged_b$b.table.txt" 2>"$W/all_staged_b$b.stderr"
-        echo "all_staged batch $b: exit $?" | tee -a "$log"
+        "$exe" tune resnet50 --db "$W/$s.db.json" --batch $b --precision fp16,tf32 \
+          --layouts nchw,nhwc --report "$W/${s}_b$b.report.json" \
+          >"$W/${s}_b$b.table.txt" 2>"$W/${s}_b$b.stderr"
+        echo "$s batch $b: exit $?" | tee -a "$log"
       done
-      echo "all_staged: $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}') s wall (batches 32 and 1, fp16+tf32, both layouts, staged)" | tee -a "$log"
-      t0=$(date +%s.%N)
-      "$exe" tune resnet50 --db "$W/all_staged.db.json" --batch 32 --precision fp16,tf32 \
-        --layouts nchw,nhwc --search staged --report "$W/warm_b32.report.json" \
-        >"$W/warm_b32.table.txt" 2>"$W/warm_b32.stderr"
-      echo "warm b32: exit $?, $(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN{printf "%.1f", a-b}') s; $(grep -o 'tuning took.*' "$W/warm_b32.table.txt")" | tee -a "$log" ;;
+      echo "$s: $(since "$t0") s wall (batches 32 and 1, fp16+tf32, both layouts, staged)" \
+        | tee -a "$log"
+      if [[ $s == all_staged ]]; then  # then warm: nothing to time
+        t0=$(date +%s.%N)
+        "$exe" tune resnet50 --db "$W/$s.db.json" --batch 32 --precision fp16,tf32 \
+          --layouts nchw,nhwc --report "$W/warm_b32.report.json" \
+          >"$W/warm_b32.table.txt" 2>"$W/warm_b32.stderr"
+        echo "warm b32: exit $?, $(since "$t0") s;" \
+          "$(grep -o 'tuning took.*' "$W/warm_b32.table.txt")" | tee -a "$log"
+      else
+        for b in 32 1; do
+          python3 tools/tune_report_compare.py agreement "$W/all_staged_b$b.report.json" \
+            "$W/all_staged2_b$b.report.json" | tail -1 | sed "s/^/agreement b$b: /" \
+            | tee -a "$log"
+        done
+      fi ;;
     fp32_staged)
       for b in 32 1; do
         tune "fp32_staged_b$b" --batch $b --precision fp32 --layouts nchw,nhwc --search staged
@@ -83,7 +96,7 @@ for s in $STEPS; do
 done
 reports=()
 for r in b32_fp16_serial b32_fp16_staged b32_fp16_batchspin b32_fp16_staged_rc b32_fp16_lean \
-         all_staged_b32 all_staged_b1 warm_b32 fp32_staged_b32; do
+         all_staged_b32 all_staged_b1 warm_b32 all_staged2_b32 all_staged2_b1 fp32_staged_b32; do
   reports+=("$W/$r.report.json")
 done
 python3 tools/tune_report_compare.py search "$W/${BASE:-b32_fp16_full}.report.json" \
