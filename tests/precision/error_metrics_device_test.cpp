@@ -1,5 +1,5 @@
 // compare_on_device() against the host compare() on fresh random data: the same counts and
-// maxima exactly (a maximum does not depend on the order), the sums' metrics to 1e-12
+// maxima exactly (a maximum does not depend on the order), the sums' metrics to 1e-9
 // relative; non-finite results and references, an all-zero pair, lengths off the grid, the
 // same bits on a second call, and bad arguments.
 #include "plantune/precision/error_metrics_device.h"
@@ -52,7 +52,8 @@ void expect_same(const ErrorMetrics& d, const ErrorMetrics& h, const char* where
     if (std::isinf(a) || std::isinf(b) || a == b) {
       EXPECT_EQ(a, b) << where << " " << field;
     } else {
-      EXPECT_NEAR(a, b, 1e-12 * std::abs(b)) << where << " " << field;
+      // sums of n terms in another order: up to ~n x 1e-16 apart (1.2e-12 seen at n = 3e6)
+      EXPECT_NEAR(a, b, 1e-9 * std::abs(b)) << where << " " << field;
     }
   };
   near(d.mean_rel, h.mean_rel, "mean_rel");
