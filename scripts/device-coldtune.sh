@@ -13,6 +13,8 @@
 #   all_staged        batches 32 and 1, fp16 and tf32, NCHW+NHWC, staged (issue target: <= 60 s)
 #   then the same database again: a warm run times nothing
 #   all_staged2       all_staged again, cold, and the two runs' agreement (after all_staged)
+#   all_lean          all_staged with --round-warmup-ms 0.1 --final-max-runs 100, and its
+#                     agreement with all_staged (after all_staged)
 #   fp32_staged       batches 32 and 1, fp32, NCHW+NHWC, staged (the fp32 tables)
 # A summary (seconds, timed runs, geomean winner time vs BASE's) goes to summary.txt.
 #   BUILD_DIR (default build-device), OUT (default ./out), STEPS (default all of the above),
@@ -23,7 +25,7 @@ BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
 W=results/coldtune
 STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged b32_fp16_batchspin
-  b32_fp16_staged_rc b32_fp16_lean all_staged all_staged2 fp32_staged"}
+  b32_fp16_staged_rc b32_fp16_lean all_staged all_staged2 all_lean fp32_staged"}
 mkdir -p "$OUT" "$W"
 source scripts/provenance.sh
 generator=()
@@ -59,13 +61,17 @@ for s in $STEPS; do
     b32_fp16_lean)
       tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged \
         --round-warmup-ms 0.1 --final-budget-ms 100 ;;
-    all_staged|all_staged2)
-      # the issue's set, cold, into one database; all_staged2 repeats it (run-to-run agreement)
+    all_staged|all_staged2|all_lean)
+      # the issue's set, cold, into one database; all_staged2 repeats it (run-to-run agreement);
+      # all_lean with shorter round warm-ups and at most 100 final samples (agreement with
+      # all_staged, which it needs first)
+      lean=()
+      if [[ $s == all_lean ]]; then lean=(--round-warmup-ms 0.1 --final-max-runs 100); fi
       rm -f "$W/$s.db.json"
       t0=$(date +%s.%N)
       for b in 32 1; do
         "$exe" tune resnet50 --db "$W/$s.db.json" --batch $b --precision fp16,tf32 \
-          --layouts nchw,nhwc --report "$W/${s}_b$b.report.json" \
+          --layouts nchw,nhwc ${lean[@]+"${lean[@]}"} --report "$W/${s}_b$b.report.json" \
           >"$W/${s}_b$b.table.txt" 2>"$W/${s}_b$b.stderr"
         echo "$s batch $b: exit $?" | tee -a "$log"
       done
@@ -81,7 +87,7 @@ for s in $STEPS; do
       else
         for b in 32 1; do
           python3 tools/tune_report_compare.py agreement "$W/all_staged_b$b.report.json" \
-            "$W/all_staged2_b$b.report.json" | tail -1 | sed "s/^/agreement b$b: /" \
+            "$W/${s}_b$b.report.json" | tail -1 | sed "s/^/agreement $s b$b: /" \
             | tee -a "$log"
         done
       fi ;;
@@ -96,7 +102,8 @@ for s in $STEPS; do
 done
 reports=()
 for r in b32_fp16_serial b32_fp16_staged b32_fp16_batchspin b32_fp16_staged_rc b32_fp16_lean \
-         all_staged_b32 all_staged_b1 warm_b32 all_staged2_b32 all_staged2_b1 fp32_staged_b32; do
+         all_staged_b32 all_staged_b1 warm_b32 all_staged2_b32 all_staged2_b1 all_lean_b32 \
+         all_lean_b1 fp32_staged_b32; do
   reports+=("$W/$r.report.json")
 done
 python3 tools/tune_report_compare.py search "$W/${BASE:-b32_fp16_full}.report.json" \

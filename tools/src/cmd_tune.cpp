@@ -210,6 +210,9 @@ int cmd_tune(const Args& args) {
            "sampling time of each finalist and heuristic pick, after its warm-up (timing "
            "protocol)",
            fixed(MeasureOptions::kDefaultBudgetMs, 0));
+  p.option("--final-max-runs", "N",
+           "most samples of each finalist and heuristic pick (timing protocol)",
+           std::to_string(MeasureOptions::kDefaultMaxRuns));
   p.option("--spin", "MODE",
            "spin kernel before each timed batch: adaptive (only what the runs' own GPU time "
            "does not cover) or batch (the host's enqueue time of the whole batch) (timing "
@@ -257,6 +260,10 @@ int cmd_tune(const Args& args) {
   const double final_budget = p.get_double("--final-budget-ms");
   if (!(final_budget > 0 && final_budget <= 60000))
     throw UsageError("--final-budget-ms must be > 0 and at most 60000");
+  const std::int64_t final_max_runs = p.get_int("--final-max-runs");
+  if (final_max_runs < MeasureOptions::kDefaultMinRuns || final_max_runs > 100000)
+    throw UsageError("--final-max-runs must be between " +
+                     std::to_string(MeasureOptions::kDefaultMinRuns) + " and 100000");
   const std::string spin = p.get("--spin");
   if (spin != "adaptive" && spin != "batch")
     throw UsageError("--spin: '" + spin + "' is not one of adaptive, batch");
@@ -301,6 +308,7 @@ int cmd_tune(const Args& args) {
   o.halving.round_warmup_ms = round_warmup;
   o.measure.budget_ms = final_budget;
   o.measure.spin = spin == "batch" ? Spin::batch : Spin::adaptive;
+  o.measure.max_runs = static_cast<int>(final_max_runs);
   o.keep_ok = keep_ok;
   o.search = *search;
   o.use_db = !p.has("--retune");

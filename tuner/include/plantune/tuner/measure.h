@@ -52,9 +52,9 @@ struct MeasureOptions {
   static constexpr int kDefaultWarmupMaxRuns = 1000;
   static constexpr int kDefaultMinRuns = 10;
   // Small kernels rarely reach the spread target under a cold L2 (ResNet-50 on the H100: the
-  // winners' median spread 14% at batch 1, 5% at batch 32), so max_runs often decides the cost;
-  // the median of 100 samples at a 14% spread is within ~0.7% (one standard error).
-  static constexpr int kDefaultMaxRuns = 100;
+  // winners' median spread 14% at batch 1, 5% at batch 32; 248 of 290 final timings at batch 1
+  // and 105 of 290 at batch 32 stopped at this cap), so max_runs decides much of the cost.
+  static constexpr int kDefaultMaxRuns = 200;
   static constexpr double kDefaultTargetSpread = 0.05;
   static constexpr double kDefaultBudgetMs = 300.0;
   static constexpr int kDefaultBatch = 10;
@@ -118,10 +118,11 @@ struct HalvingOptions {
   static constexpr double kDefaultDropAbove = 1.3;    // x the best median: clearly slow
   static constexpr int kDefaultFinalists = 3;
   static constexpr int kDefaultMaxRounds = 4;
-  // A contender has run (validation, earlier rounds) before a round: its warm-up is one run,
-  // more only for runs under 0.1 ms. On the H100 the 0.5 ms this was made warm-ups 14 s of a
-  // 71 s cold ResNet-50 tuning (batches 32 and 1, fp16 and tf32, both layouts).
-  static constexpr double kDefaultRoundWarmupMs = 0.1;
+  // On the H100 round and final warm-ups were 14 s of a 71 s cold ResNet-50 tuning (batches 32
+  // and 1, fp16 and tf32, both layouts); a contender has run before each round (validation,
+  // earlier rounds), so shorter ones are the next thing to measure (`plantune tune
+  // --round-warmup-ms`).
+  static constexpr double kDefaultRoundWarmupMs = 0.5;
 
   int first_round_runs = kDefaultFirstRoundRuns;
   double keep_fraction = kDefaultKeepFraction;
