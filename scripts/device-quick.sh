@@ -40,7 +40,8 @@ t0=$(date +%s)
 cmake -S . -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >>"$log" 2>&1 || { echo "configure failed"; tail -30 "$log"; exit 1; }
 cmake --build "$BUILD_DIR" -j "$(nproc)" --target plantune layer_compare_test legacy_source_test \
   measure_test reference_test error_metrics_device_test conv_workload_test tuner_test \
-  graph_source_test transform_test transform_timing_test layouts_bench >>"$log" 2>&1 || { echo "build failed"; grep -E "error" "$log" | head -30; exit 1; }
+  graph_source_test transform_test transform_timing_test layouts_bench >>"$log" 2>&1 ||
+  { echo "build failed"; grep -E "error" "$log" | head -30; exit 1; }
 echo "build: $(( $(date +%s) - t0 )) s" | tee -a "$log"
 exe="$BUILD_DIR/tools/plantune"
 write_provenance "$W/provenance.txt" "$exe"

@@ -18,8 +18,9 @@
 // round-robin over the knobs; then full assignments in mixed-radix order. Each is finalized as
 // an engine configuration (cheap, host side) and kept if cuDNN accepts it, until the cap per
 // engine or the cap on tries is reached. Engines are enumerated on GraphSourceOptions::threads
-// host threads and gathered in id order, so the list is the same for any thread count. Engines noted RUNTIME_COMPILATION compile a kernel per
-// plan (seconds), so they get a smaller cap. The precision decides which engines qualify:
+// host threads and gathered in id order, so the list is the same for any thread count. Engines
+// noted RUNTIME_COMPILATION compile a kernel per plan (seconds), so they get a smaller cap. The
+// precision decides which engines qualify:
 // fp32 excludes engines noted TENSOR_CORE or DOWN_CONVERT_INPUTS (TF32, see Note [cuDNN math
 // types] in cudnn_backend.h); the other precisions take every engine.
 //
