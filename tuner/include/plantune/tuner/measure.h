@@ -52,8 +52,9 @@ struct MeasureOptions {
   static constexpr int kDefaultWarmupMaxRuns = 1000;
   static constexpr int kDefaultMinRuns = 10;
   // Small kernels rarely reach the spread target under a cold L2 (ResNet-50 on the H100: the
-  // winners' median spread 14% at batch 1, 5% at batch 32; 248 of 290 final timings at batch 1
-  // and 105 of 290 at batch 32 stopped at this cap), so max_runs decides much of the cost.
+  // winners' median spread 14% at batch 1, 5% at batch 32; of the winners' and the heuristic
+  // picks' final timings 248 of 290 at batch 1 and 105 of 290 at batch 32 stopped at this cap),
+  // so max_runs decides much of the cost.
   static constexpr int kDefaultMaxRuns = 200;
   static constexpr double kDefaultTargetSpread = 0.05;
   static constexpr double kDefaultBudgetMs = 300.0;
