@@ -15,6 +15,9 @@
 #   all_staged2       all_staged again, cold, and the two runs' agreement (after all_staged)
 #   all_lean          all_staged with --round-warmup-ms 0.1 --final-max-runs 100, and its
 #                     agreement with all_staged (after all_staged)
+#   all_fast          all_lean with --first-round-runs 3 --spin-margin 1.2, and its agreement
+#                     with all_staged (after all_staged)
+#   all_fast2         all_fast again, and its agreement with all_fast (after all_fast)
 #   fp32_staged       batches 32 and 1, fp32, NCHW+NHWC, staged (the fp32 tables)
 # A summary (seconds, timed runs, geomean winner time vs BASE's) goes to summary.txt.
 #   BUILD_DIR (default build-device), OUT (default ./out), STEPS (default all of the above),
@@ -25,7 +28,8 @@ BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
 W=results/coldtune
 STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged b32_fp16_batchspin
-  b32_fp16_staged_rc b32_fp16_lean all_staged all_staged2 all_lean fp32_staged"}
+  b32_fp16_staged_rc b32_fp16_lean all_staged all_staged2 all_lean all_fast all_fast2
+  fp32_staged"}
 mkdir -p "$OUT" "$W"
 source scripts/provenance.sh
 generator=()
@@ -61,12 +65,18 @@ for s in $STEPS; do
     b32_fp16_lean)
       tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged \
         --round-warmup-ms 0.1 --final-budget-ms 100 ;;
-    all_staged|all_staged2|all_lean)
+    all_staged|all_staged2|all_lean|all_fast|all_fast2)
       # the issue's set, cold, into one database; all_staged2 repeats it (run-to-run agreement);
-      # all_lean with shorter round warm-ups and at most 100 final samples (agreement with
-      # all_staged, which it needs first)
+      # all_lean with shorter round warm-ups and at most 100 final samples, all_fast also with
+      # 3 first-round samples and a smaller spin margin (agreement with the run named in ref)
       lean=()
-      if [[ $s == all_lean ]]; then lean=(--round-warmup-ms 0.1 --final-max-runs 100); fi
+      ref=all_staged
+      case $s in
+        all_lean) lean=(--round-warmup-ms 0.1 --final-max-runs 100) ;;
+        all_fast|all_fast2)
+          lean=(--round-warmup-ms 0.1 --final-max-runs 100 --first-round-runs 3 --spin-margin 1.2)
+          if [[ $s == all_fast2 ]]; then ref=all_fast; fi ;;
+      esac
       rm -f "$W/$s.db.json"
       t0=$(date +%s.%N)
       for b in 32 1; do
@@ -86,7 +96,7 @@ for s in $STEPS; do
           "$(grep -o 'tuning took.*' "$W/warm_b32.table.txt")" | tee -a "$log"
       else
         for b in 32 1; do
-          python3 tools/tune_report_compare.py agreement "$W/all_staged_b$b.report.json" \
+          python3 tools/tune_report_compare.py agreement "$W/${ref}_b$b.report.json" \
             "$W/${s}_b$b.report.json" | tail -1 | sed "s/^/agreement $s b$b: /" \
             | tee -a "$log"
         done
@@ -103,8 +113,8 @@ done
 reports=()
 for r in b32_fp16_serial b32_fp16_staged b32_fp16_batchspin b32_fp16_staged_rc b32_fp16_lean \
          all_staged_b32 all_staged_b1 warm_b32 all_staged2_b32 all_staged2_b1 all_lean_b32 \
-         all_lean_b1 fp32_staged_b32; do
-  reports+=("$W/$r.report.json")
+         all_lean_b1 all_fast_b32 all_fast_b1 all_fast2_b32 all_fast2_b1 fp32_staged_b32; do
+  if [[ -f "$W/$r.report.json" ]]; then reports+=("$W/$r.report.json"); fi
 done
 python3 tools/tune_report_compare.py search "$W/${BASE:-b32_fp16_full}.report.json" \
   "${reports[@]}" \

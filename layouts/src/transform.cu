@@ -797,20 +797,20 @@ bool try_unit_transpose(const TransformDesc& d, const void* src, void* dst, bool
 
 // Note [stem fold]: folding a 3-channel image (nchw or nhwc) into nhwc_s2d2[_c8] moves 12 or
 // 16 elements per destination pixel gathered from two source rows; the general kernels do that
-// with 1- to 4-byte accesses (0.62-0.64 of the copy bandwidth), and a kernel that assembled 4
-// destination pixels per thread in registers did worse (0.47-0.51: each of its 16-byte stores
-// hit a different 128-byte line). Here a block stages `rows` whole destination rows in shared
-// memory: it reads their source lines (nchw: 6 lines of W per destination row, (channel, dy);
-// nhwc: 2 lines of 3W) as 16-byte vectors, consecutive threads on consecutive vectors, and
-// scatters each converted element to its place in the staged rows (channel padding and the
-// missing dy = 1 row of an odd H as zeros); then it writes the staged rows, which are one
-// contiguous run of the destination, as consecutive 16-byte vectors. Both global sides are
-// fully coalesced (each thread issues kStemLoads loads before it scatters them, so that enough
-// bytes are in flight). It needs an even W, source lines whose length is a multiple of one vector,
-// destination rows of a multiple of 16 bytes and 16-byte aligned pointers. On the H100 it
-// reached 0.77 (from nchw fp32) and 0.68 (from nhwc fp16) of the copy bandwidth, from the
-// general kernels' 0.64 / 0.62; its index arithmetic (64-bit divisions per loaded vector) is
-// the suspect for the rest.
+// with 1- to 4-byte accesses (0.62-0.64 of the copy bandwidth on the H100), and a kernel that
+// assembled 4 destination pixels per thread in registers did worse (0.47-0.51: each of its
+// 16-byte stores hit a different 128-byte line). Here a block stages `rows` whole destination
+// rows in shared memory: it reads their source lines (nchw: 6 lines of W per destination row,
+// (channel, dy); nhwc: 2 lines of 3W) as 16-byte vectors, consecutive threads on consecutive
+// vectors of a line, kStemLoads loads in flight per thread, and scatters each converted element
+// to its place in the staged rows (from nhwc, two at a time: a pixel's run of 2C elements of
+// one dy is even); the channel padding is one store per pixel and the missing dy = 1 row of an
+// odd H zeros. Then it writes the staged rows, one contiguous run of the destination, as
+// consecutive 16-byte vectors. Both global sides are fully coalesced, and the index arithmetic
+// (divisions of 64-bit row numbers) is done once per line and block, not per vector: the first
+// version, which divided per vector, reached 0.77 (from nchw fp32) and 0.68 (from nhwc fp16).
+// It needs an even W, source lines whose length is a multiple of one vector, destination rows
+// of a multiple of 16 bytes and 16-byte aligned pointers.
 
 struct StemArgs {
   const void* src;
@@ -823,6 +823,19 @@ struct StemArgs {
 
 constexpr int kStemTileBytes = 16 * 1024;  // shared memory for the staged rows (at least one)
 constexpr int kStemLoads = 4;              // source vectors a thread loads before scattering
+constexpr int kMaxStemRows = 64;           // destination rows staged per block iteration
+
+// Two adjacent destination elements, written to shared memory as one access.
+template <typename T>
+struct alignas(2 * sizeof(T)) StemPair {
+  T lo, hi;
+};
+
+// Zero bytes of the 4 padding channels of a 16-channel destination pixel: 4, 8 or 16 bytes,
+// aligned to their size (the pad starts at element 12 of a pixel that starts 16-element aligned).
+template <int Bytes>
+using StemPadWord = std::conditional_t<Bytes == 4, unsigned,
+                                       std::conditional_t<Bytes == 8, uint2, uint4>>;
 
 template <typename Tin, typename Tout, typename Cvt, int CS, bool kSrcNchw>
 __global__ void __launch_bounds__(kThreads) fold_stem_kernel(StemArgs a, Cvt cvt) {
@@ -830,67 +843,91 @@ __global__ void __launch_bounds__(kThreads) fold_stem_kernel(StemArgs a, Cvt cvt
   constexpr int VI = static_cast<int>(16 / sizeof(Tin));  // source elements per vector
   constexpr int kLines = kSrcNchw ? 2 * C : 2;            // source lines per destination row
   extern __shared__ uint4 stem_tile[];
+  // element offset of each staged source line in src; -1: the missing dy = 1 row of an odd H
+  __shared__ std::int64_t line_offset[kMaxStemRows * kLines];
   Tout* tile = reinterpret_cast<Tout*>(stem_tile);
   const Tin* __restrict__ src = static_cast<const Tin*>(a.src);
   const Tout zero = zero_value<Tout>();
+  const int tid = static_cast<int>(threadIdx.x);
   const int line_len = static_cast<int>(kSrcNchw ? a.w : a.w * C);
   const int line_vecs = line_len / VI;
   const int row_elems = static_cast<int>(a.wd) * CS;
+  // Thread -> (line, vector of the line), fixed for the whole kernel: a line's vectors go to
+  // consecutive threads; short lines share a pass (lines_per_pass of them), long ones loop.
+  const bool long_lines = line_vecs > kThreads;
+  const int lines_per_pass = long_lines ? 1 : kThreads / line_vecs;
+  const int line0 = long_lines ? 0 : tid / line_vecs;
+  const int lane0 = long_lines ? tid : tid % line_vecs;
+  const int lane_step = long_lines ? kThreads : line_vecs;
 
   for (std::int64_t r0 = static_cast<std::int64_t>(blockIdx.x) * a.rows; r0 < a.row_count;
        r0 += static_cast<std::int64_t>(gridDim.x) * a.rows) {
     const int rows = static_cast<int>(min(static_cast<std::int64_t>(a.rows), a.row_count - r0));
-    // 1. source lines -> staged destination rows, kStemLoads vectors per thread in flight
-    const int vecs = rows * kLines * line_vecs;
-    for (int v0 = threadIdx.x; v0 < vecs; v0 += kStemLoads * blockDim.x) {
-      uint4 chunk[kStemLoads];
-      int k0[kStemLoads], dy[kStemLoads], c[kStemLoads], rr[kStemLoads];
-      bool inside[kStemLoads];
-#pragma unroll
-      for (int u = 0; u < kStemLoads; ++u) {
-        const int v = v0 + u * static_cast<int>(blockDim.x);
-        const int line = v / line_vecs, l = line % kLines;
-        k0[u] = (v - line * line_vecs) * VI;
-        rr[u] = line / kLines;
-        dy[u] = kSrcNchw ? l & 1 : l;
-        c[u] = kSrcNchw ? l >> 1 : 0;
-        const std::int64_t row = r0 + rr[u], n = row / a.hd, hq = row - n * a.hd;
-        const std::int64_t h = 2 * hq + dy[u];
-        inside[u] = v < vecs && h < a.h;
-        if (inside[u]) {
-          const std::int64_t off = kSrcNchw ? ((n * C + c[u]) * a.h + h) * a.w + k0[u]
-                                            : (n * a.h + h) * a.w * C + k0[u];
-          chunk[u] = __ldg(reinterpret_cast<const uint4*>(src + off));
-        }
-      }
-#pragma unroll
-      for (int u = 0; u < kStemLoads; ++u) {
-        if (v0 + u * static_cast<int>(blockDim.x) >= vecs) break;
-        Tin x[VI];
-        std::memcpy(x, &chunk[u], 16);
-        Tout* trow = tile + rr[u] * row_elems;
-#pragma unroll
-        for (int j = 0; j < VI; ++j) {
-          const int k = k0[u] + j;
-          // nchw: column k of channel c; nhwc: element k of the row, column k / C
-          const int pix = kSrcNchw ? k >> 1 : k / (2 * C);
-          const int e = dy[u] * 2 * C + (kSrcNchw ? (k & 1) * C + c[u] : k % (2 * C));
-          trow[pix * CS + e] = inside[u] ? cvt(x[j]) : zero;
-        }
+    const int lines = rows * kLines;
+    for (int l = tid; l < lines; l += kThreads) {
+      const int rr = l / kLines, ll = l - rr * kLines;
+      const int dy = kSrcNchw ? ll & 1 : ll, c = kSrcNchw ? ll >> 1 : 0;
+      const std::int64_t row = r0 + rr, n = row / a.hd, h = 2 * (row - n * a.hd) + dy;
+      line_offset[l] = h >= a.h ? -1
+                       : kSrcNchw ? ((n * C + c) * a.h + h) * a.w
+                                  : (n * a.h + h) * a.w * C;
+    }
+    if constexpr (CS > 4 * C) {  // channel padding: one store per pixel
+      static_assert(CS - 4 * C == 4, "12 channels padded to 16");
+      using Pad = StemPadWord<4 * static_cast<int>(sizeof(Tout))>;
+      for (int i = tid; i < rows * static_cast<int>(a.wd); i += kThreads) {
+        *reinterpret_cast<Pad*>(tile + i * CS + 4 * C) = Pad{};
       }
     }
-    if constexpr (CS > 4 * C) {  // channel padding
-      constexpr int kPad = CS - 4 * C;
-      const int pads = rows * static_cast<int>(a.wd) * kPad;
-      for (int i = threadIdx.x; i < pads; i += blockDim.x) {
-        tile[(i / kPad) * CS + 4 * C + i % kPad] = zero;
+    __syncthreads();
+    // 1. source lines -> staged destination rows, kStemLoads vectors per thread in flight
+    if (line0 < lines_per_pass) {
+      for (int lane = lane0; lane < line_vecs; lane += lane_step) {
+        const int k0 = lane * VI;
+        for (int l0 = line0; l0 < lines; l0 += kStemLoads * lines_per_pass) {
+          uint4 chunk[kStemLoads] = {};
+#pragma unroll
+          for (int u = 0; u < kStemLoads; ++u) {
+            const int l = l0 + u * lines_per_pass;
+            const std::int64_t off = l < lines ? line_offset[l] : -1;
+            if (off >= 0) chunk[u] = __ldg(reinterpret_cast<const uint4*>(src + off + k0));
+          }
+#pragma unroll
+          for (int u = 0; u < kStemLoads; ++u) {
+            const int l = l0 + u * lines_per_pass;
+            if (l >= lines) break;
+            const bool inside = line_offset[l] >= 0;
+            const int rr = l / kLines, ll = l - rr * kLines;
+            const int dy = kSrcNchw ? ll & 1 : ll, c = kSrcNchw ? ll >> 1 : 0;
+            Tout* trow = tile + rr * row_elems;
+            Tin x[VI];
+            std::memcpy(x, &chunk[u], 16);
+            if constexpr (kSrcNchw) {
+              // element j: column k0 + j of channel c -> pixel (k0 + j) / 2, block (dy, dx)
+#pragma unroll
+              for (int j = 0; j < VI; ++j) {
+                const int k = k0 + j;
+                trow[(k >> 1) * CS + dy * 2 * C + (k & 1) * C + c] = inside ? cvt(x[j]) : zero;
+              }
+            } else {
+              // elements j, j + 1 (k0 even): one pixel's (dx, c) run of 2C, same dy -> a pair
+#pragma unroll
+              for (int j = 0; j < VI; j += 2) {
+                const int k = k0 + j;
+                StemPair<Tout> v{inside ? cvt(x[j]) : zero, inside ? cvt(x[j + 1]) : zero};
+                *reinterpret_cast<StemPair<Tout>*>(trow + (k / (2 * C)) * CS + dy * 2 * C +
+                                                   k % (2 * C)) = v;
+              }
+            }
+          }
+        }
       }
     }
     __syncthreads();
     // 2. staged rows -> destination (contiguous)
     const int out_vecs = rows * row_elems * static_cast<int>(sizeof(Tout)) / 16;
     uint4* out = reinterpret_cast<uint4*>(static_cast<Tout*>(a.dst) + r0 * row_elems);
-    for (int i = threadIdx.x; i < out_vecs; i += blockDim.x) out[i] = stem_tile[i];
+    for (int i = tid; i < out_vecs; i += kThreads) out[i] = stem_tile[i];
     __syncthreads();
   }
 }
@@ -923,7 +960,8 @@ bool try_fold_stem(const TransformDesc& d, const void* src, void* dst, bool alig
   a.wd = sd[2];
   a.row_count = checked_mul(d.dims.n, a.hd);
   if (a.row_count == 0) return false;
-  a.rows = static_cast<int>(std::min<std::int64_t>(kStemTileBytes / row_bytes, a.row_count));
+  a.rows = static_cast<int>(
+      std::min({kStemTileBytes / row_bytes, std::int64_t{kMaxStemRows}, a.row_count}));
   const std::size_t smem = static_cast<std::size_t>(a.rows * row_bytes);
   const unsigned blocks = grid_for((a.row_count + a.rows - 1) / a.rows);
   dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {

@@ -206,6 +206,10 @@ int cmd_tune(const Args& args) {
   p.option("--round-warmup-ms", "MS",
            "warm-up of each contender in each successive-halving round (timing protocol)",
            fixed(HalvingOptions::kDefaultRoundWarmupMs, 2));
+  p.option("--first-round-runs", "N",
+           "samples of each contender in the first successive-halving round, doubling each "
+           "round (timing protocol)",
+           std::to_string(HalvingOptions::kDefaultFirstRoundRuns));
   p.option("--final-budget-ms", "MS",
            "sampling time of each finalist and heuristic pick, after its warm-up (timing "
            "protocol)",
@@ -218,6 +222,9 @@ int cmd_tune(const Args& args) {
            "does not cover) or batch (the host's enqueue time of the whole batch) (timing "
            "protocol)",
            "adaptive");
+  p.option("--spin-margin", "X",
+           "safety factor on the host's lead the spin kernel covers, >= 1 (timing protocol)",
+           fixed(MeasureOptions::kDefaultSpinMargin, 2));
   p.option("--report", "FILE", "also write the per-layer results as JSON");
   p.flag("--no-pad",
          "do not try variants with C and K padded to multiples of 8 (int8: layers whose C or K "
@@ -257,6 +264,9 @@ int cmd_tune(const Args& args) {
   const double round_warmup = p.get_double("--round-warmup-ms");
   if (!(round_warmup >= 0 && round_warmup <= 1000))
     throw UsageError("--round-warmup-ms must be between 0 and 1000");
+  const std::int64_t first_round_runs = p.get_int("--first-round-runs");
+  if (first_round_runs < 1 || first_round_runs > 1000)
+    throw UsageError("--first-round-runs must be between 1 and 1000");
   const double final_budget = p.get_double("--final-budget-ms");
   if (!(final_budget > 0 && final_budget <= 60000))
     throw UsageError("--final-budget-ms must be > 0 and at most 60000");
@@ -267,6 +277,9 @@ int cmd_tune(const Args& args) {
   const std::string spin = p.get("--spin");
   if (spin != "adaptive" && spin != "batch")
     throw UsageError("--spin: '" + spin + "' is not one of adaptive, batch");
+  const double spin_margin = p.get_double("--spin-margin");
+  if (!(spin_margin >= 1 && spin_margin <= 10))
+    throw UsageError("--spin-margin must be between 1 and 10");
   const std::int64_t gemm_enum = p.get_int("--gemm-enumerated");
   if (gemm_enum < 0 || gemm_enum > 100000)
     throw UsageError("--gemm-enumerated must be between 0 and 100000");
@@ -306,8 +319,10 @@ int cmd_tune(const Args& args) {
   o.prepare_threads = static_cast<int>(prepare_threads);
   o.max_runtime_compiled = static_cast<int>(max_rc);
   o.halving.round_warmup_ms = round_warmup;
+  o.halving.first_round_runs = static_cast<int>(first_round_runs);
   o.measure.budget_ms = final_budget;
   o.measure.spin = spin == "batch" ? Spin::batch : Spin::adaptive;
+  o.measure.spin_margin = spin_margin;
   o.measure.max_runs = static_cast<int>(final_max_runs);
   o.keep_ok = keep_ok;
   o.search = *search;

@@ -15,7 +15,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int kMaxBatch = 64;
 constexpr double kMinSpinUs = 20.0;
 constexpr double kMaxSpinUs = 5000.0;
-constexpr double kSpinMargin = 1.5;
 constexpr double kHintOfP10 = 0.9;  // expected_run_us from a previous round's p10
 
 double ms_since(Clock::time_point t0) {
@@ -38,6 +37,8 @@ TimingStats Measurer::measure(const EnqueueFn& run, int slot_count, bool cold_l2
   PT_REQUIRE(slot_count >= 1, invalid_argument, "measure: slot_count = " << slot_count);
   PT_REQUIRE(o.min_runs >= 1 && o.max_runs >= o.min_runs, invalid_argument,
              "measure: min_runs = " << o.min_runs << ", max_runs = " << o.max_runs);
+  PT_REQUIRE(o.spin_margin >= 1.0 && o.spin_margin <= 10.0, invalid_argument,
+             "measure: spin_margin = " << o.spin_margin << ", must be between 1 and 10");
   auto next_slot = [&]() {
     const int s = next_slot_ % slot_count;
     next_slot_ = (next_slot_ + 1) % (1 << 30);
@@ -71,7 +72,7 @@ TimingStats Measurer::measure(const EnqueueFn& run, int slot_count, bool cold_l2
     const int b = std::min(batch, o.max_runs - static_cast<int>(samples.size()));
     const double ahead = gpu_us > 0 ? host_us + (b - 1) * std::max(0.0, host_us - gpu_us)
                                     : host_us * b;
-    const double spin = std::clamp(kSpinMargin * ahead + kMinSpinUs, kMinSpinUs, kMaxSpinUs);
+    const double spin = std::clamp(o.spin_margin * ahead + kMinSpinUs, kMinSpinUs, kMaxSpinUs);
     enqueue_spin(stream_, spin);
     spin_us_ += spin;
     for (int i = 0; i < b; ++i) {
@@ -134,6 +135,7 @@ void successive_halving(Measurer& m, std::vector<Contender>& cs, int slot_count,
     o.budget_ms = final_options.budget_ms;
     o.batch = final_options.batch;
     o.spin = final_options.spin;
+    o.spin_margin = final_options.spin_margin;
     for (Contender* c : active) time_one(*c, o);
     // Drop failures, then keep the faster part: at most keep_fraction of them, never one
     // slower than drop_above x the best, but everything within keep_within of the best.

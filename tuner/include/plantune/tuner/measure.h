@@ -35,13 +35,14 @@ namespace plantune::tuner {
 // of one run, run i of a batch of b is fully enqueued at (i + 1) h after the spin was, and the
 // GPU reaches it at spin + i g. It never waits for the host when spin >= max over i of
 // ((i + 1) h - i g) = h + (b - 1) max(0, h - g).
-//   Spin::batch     spin = 1.5 b h + 20 us: covers the whole batch whatever g is (g unknown).
-//   Spin::adaptive  spin = 1.5 (h + (b - 1) max(0, h - g)) + 20 us, with g a lower bound of the
+// m is MeasureOptions::spin_margin (1.5 by default), a safety factor on the host's lead.
+//   Spin::batch     spin = m b h + 20 us: covers the whole batch whatever g is (g unknown).
+//   Spin::adaptive  spin = m (h + (b - 1) max(0, h - g)) + 20 us, with g a lower bound of the
 //                   run's GPU time: the fastest sample seen in this call, or
 //                   MeasureOptions::expected_run_us before the first batch (successive halving
 //                   passes 0.9 x the contender's previous p10); without either, as Spin::batch.
 // For a run whose GPU time exceeds its host time (most convolutions at batch 32) the adaptive
-// spin is one run's enqueue time instead of a batch's: the GPU idles 1.5 h per batch, not per
+// spin is one run's enqueue time instead of a batch's: the GPU idles m h per batch, not per
 // run. A sample the host did fall behind on (a descheduled thread) reads long, as with any
 // spin; the medians the tuner ranks by shrug one off.
 enum class Spin { batch, adaptive };
@@ -59,6 +60,7 @@ struct MeasureOptions {
   static constexpr double kDefaultTargetSpread = 0.05;
   static constexpr double kDefaultBudgetMs = 300.0;
   static constexpr int kDefaultBatch = 10;
+  static constexpr double kDefaultSpinMargin = 1.5;
 
   double warmup_ms = kDefaultWarmupMs;
   int warmup_min_runs = kDefaultWarmupMinRuns;
@@ -69,6 +71,7 @@ struct MeasureOptions {
   double budget_ms = kDefaultBudgetMs;          // wall time for sampling, after warm-up
   int batch = kDefaultBatch;                    // samples per spin-kernel batch (<= 64)
   Spin spin = Spin::adaptive;                   // Note [spin length]
+  double spin_margin = kDefaultSpinMargin;      // the Note's factor on the host's lead (>= 1)
   double expected_run_us = 0;                   // lower bound of one run's GPU time; 0: unknown
 };
 
