@@ -5,6 +5,8 @@
 #include <sstream>
 
 #include "device_lost.h"
+#include "stopwatch.h"
+#include "text.h"
 #include "plantune/core/cuda_check.h"
 #include "plantune/core/error.h"
 #include "plantune/tuner/device_environment.h"
@@ -13,7 +15,9 @@
 namespace plantune::tuner {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using detail::Clock;
+using detail::seconds_since;
+using detail::short_error;
 
 // One tactic on its way through validation and timing.
 struct Trial {
@@ -25,15 +29,6 @@ struct Trial {
 
 // Runnable tactics validated whatever the budget says (the front of the list), as for convs.
 constexpr int kAlwaysValidated = 8;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-std::string short_error(const std::string& what) {
-  std::string s = what.substr(0, what.find('\n'));
-  return s.size() > 400 ? s.substr(0, 400) + "..." : s;
-}
 
 // detail::rethrow_if_device_lost, extended to cuBLASLt's errors (an execution failure can be
 // a sticky CUDA error underneath).

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "device_threads.h"
+#include "stopwatch.h"
 #include "plantune/core/cuda_check.h"
 #include "plantune/core/cudnn_backend_names.h"
 #include "plantune/core/cudnn_dtype.h"
@@ -416,10 +417,8 @@ GraphTactics graph_tactics(const ConvSourceContext& ctx, const GraphSourceOption
       add(prepare_config(ctx, graph, std::move(cfg), std::move(t)));
     }
   };
-  using Clock = std::chrono::steady_clock;
-  auto seconds_since = [](Clock::time_point t0) {
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-  };
+  using detail::Clock;
+  using detail::seconds_since;
   const auto t0 = Clock::now();
   if (options.heuristic_a) from_heuristic(CUDNN_HEUR_MODE_A, GraphSource::heuristic_a);
   const auto t_b = Clock::now();

@@ -8,6 +8,8 @@
 
 #include "device_lost.h"
 #include "device_threads.h"
+#include "stopwatch.h"
+#include "text.h"
 #include "plantune/core/cuda_check.h"
 #include "plantune/core/error.h"
 #include "plantune/tuner/device_environment.h"
@@ -18,7 +20,9 @@
 namespace plantune::tuner {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using detail::Clock;
+using detail::seconds_since;
+using detail::short_error;
 
 // One tactic on its way through preparation, validation and timing.
 struct Trial {
@@ -40,16 +44,6 @@ int prepare_threads(const TuneOptions& o) {
 
 // Runnable tactics validated whatever the budget says (the front of the list).
 constexpr int kAlwaysValidated = 8;
-
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-std::string short_error(const std::string& what) {
-  // The first line of an error, without the "(expr at file:line)" tail cuDNN errors carry.
-  std::string s = what.substr(0, what.find('\n'));
-  return s.size() > 400 ? s.substr(0, 400) + "..." : s;
-}
 
 Candidate candidate_of(const PreparedTactic& p) {
   Candidate c;
