@@ -796,74 +796,75 @@ bool try_unit_transpose(const TransformDesc& d, const void* src, void* dst, bool
 // ---- 3-channel space-to-depth (the RGB stem) -------------------------------------------------
 
 // Note [stem fold]: folding a 3-channel image (nchw or nhwc) into nhwc_s2d2[_c8] moves 12 or
-// 16 elements per destination pixel gathered from two source rows. Measured on the H100 (share
-// of the copy bandwidth, from nchw fp32 / from nhwc fp16): the general kernels' 1- to 4-byte
-// accesses 0.64 / 0.62; a kernel assembling pixels in registers and storing them straight to
-// global memory 0.47-0.51 (each 16-byte store of a warp hit a different 128-byte line); one
-// staging destination rows in shared memory by scattering every source element there 0.77 /
-// 0.68 (from nchw its 2-byte scatter stores hit one bank 16 ways).
-// This one combines the two: a thread owns a unit of G = 8 / sizeof(Tin) consecutive
-// destination pixels of one destination row, whose sources are exactly one 16-byte vector of
-// each of the 6 (channel, dy) lines from nchw, or three consecutive vectors of each of the 2
-// (dy) lines from nhwc: 6 coalesced 16-byte loads, all in flight at once. It assembles the G
-// pixels (padding included; the missing dy = 1 row of an odd H is zeros) in registers with
-// compile-time indices, and stores them to shared memory as 16-byte vectors, units padded to
-// an odd number of vectors so that the 8 threads of a store phase hit 8 different bank groups.
-// The block then writes its staged rows, one contiguous run of the destination, as
-// consecutive 16-byte vectors. Source-line offsets (divisions of 64-bit row numbers) are
-// computed once per line and block. It needs an even W, source lines whose length is a
-// multiple of one vector (so a row is whole units), units of a multiple of 16 bytes (every
-// type pair but fp32 -> int8 at 12 channels) and 16-byte aligned pointers.
+// 16 elements per destination pixel gathered from two source rows; the general kernels do that
+// with 1- to 4-byte accesses (0.62-0.64 of the copy bandwidth on the H100), and a kernel that
+// assembled 4 destination pixels per thread in registers did worse (0.47-0.51: each of its
+// 16-byte stores hit a different 128-byte line). Here a block stages `rows` whole destination
+// rows in shared memory: it reads their source lines (nchw: 6 lines of W per destination row,
+// (channel, dy); nhwc: 2 lines of 3W) as 16-byte vectors, consecutive threads on consecutive
+// vectors of a line, kStemLoads loads in flight per thread, and scatters each converted element
+// to its place in the staged rows (from nhwc, two at a time: a pixel's run of 2C elements of
+// one dy is even); the channel padding is one store per pixel and the missing dy = 1 row of an
+// odd H zeros. Then it writes the staged rows, one contiguous run of the destination, as
+// consecutive 16-byte vectors. Both global sides are fully coalesced, and the index arithmetic
+// (divisions of 64-bit row numbers) is done once per line and block, not per vector: the first
+// version, which divided per vector, reached 0.77 (from nchw fp32) and 0.68 (from nhwc fp16).
+// It needs an even W, source lines whose length is a multiple of one vector, destination rows
+// of a multiple of 16 bytes and 16-byte aligned pointers.
 
 struct StemArgs {
   const void* src;
   void* dst;
   std::int64_t h, w;       // logical spatial dims (w even)
-  std::int64_t hd;         // destination stored height
+  std::int64_t hd, wd;     // destination stored dims
   std::int64_t row_count;  // n * hd destination rows
-  int units_per_row;       // destination row width / G
   int rows;                // destination rows staged per block iteration
 };
 
-constexpr int kStemTileBytes = 32 * 1024;  // shared memory for the staged rows (at least one)
+constexpr int kStemTileBytes = 16 * 1024;  // shared memory for the staged rows (at least one)
+constexpr int kStemLoads = 4;              // source vectors a thread loads before scattering
 constexpr int kMaxStemRows = 64;           // destination rows staged per block iteration
 
-template <typename Tin>
-__host__ __device__ constexpr int stem_unit_pixels() {
-  return static_cast<int>(8 / sizeof(Tin));
-}
-// 16-byte vectors of one unit's destination bytes, and their pitch in shared memory (odd)
-template <typename Tin, typename Tout, int CS>
-__host__ __device__ constexpr int stem_unit_vectors() {
-  return stem_unit_pixels<Tin>() * CS * static_cast<int>(sizeof(Tout)) / 16;
-}
-template <typename Tin, typename Tout, int CS>
-__host__ __device__ constexpr int stem_unit_pitch() {
-  return stem_unit_vectors<Tin, Tout, CS>() | 1;
-}
+// Two adjacent destination elements, written to shared memory as one access.
+template <typename T>
+struct alignas(2 * sizeof(T)) StemPair {
+  T lo, hi;
+};
+
+// Zero bytes of the 4 padding channels of a 16-channel destination pixel: 4, 8 or 16 bytes,
+// aligned to their size (the pad starts at element 12 of a pixel that starts 16-element aligned).
+template <int Bytes>
+using StemPadWord = std::conditional_t<Bytes == 4, unsigned,
+                                       std::conditional_t<Bytes == 8, uint2, uint4>>;
 
 template <typename Tin, typename Tout, typename Cvt, int CS, bool kSrcNchw>
 __global__ void __launch_bounds__(kThreads) fold_stem_kernel(StemArgs a, Cvt cvt) {
   constexpr int C = 3;
-  constexpr int G = stem_unit_pixels<Tin>();
   constexpr int VI = static_cast<int>(16 / sizeof(Tin));  // source elements per vector
   constexpr int kLines = kSrcNchw ? 2 * C : 2;            // source lines per destination row
-  constexpr int kLoads = 6;                                // vectors per unit, either way
-  constexpr int UV = stem_unit_vectors<Tin, Tout, CS>();
-  constexpr int UP = stem_unit_pitch<Tin, Tout, CS>();
-  static_assert(UV * 16 == G * CS * static_cast<int>(sizeof(Tout)), "whole vectors per unit");
   extern __shared__ uint4 stem_tile[];
   // element offset of each staged source line in src; -1: the missing dy = 1 row of an odd H
   __shared__ std::int64_t line_offset[kMaxStemRows * kLines];
+  Tout* tile = reinterpret_cast<Tout*>(stem_tile);
   const Tin* __restrict__ src = static_cast<const Tin*>(a.src);
   const Tout zero = zero_value<Tout>();
   const int tid = static_cast<int>(threadIdx.x);
-  const int upr = a.units_per_row;
+  const int line_len = static_cast<int>(kSrcNchw ? a.w : a.w * C);
+  const int line_vecs = line_len / VI;
+  const int row_elems = static_cast<int>(a.wd) * CS;
+  // Thread -> (line, vector of the line), fixed for the whole kernel: a line's vectors go to
+  // consecutive threads; short lines share a pass (lines_per_pass of them), long ones loop.
+  const bool long_lines = line_vecs > kThreads;
+  const int lines_per_pass = long_lines ? 1 : kThreads / line_vecs;
+  const int line0 = long_lines ? 0 : tid / line_vecs;
+  const int lane0 = long_lines ? tid : tid % line_vecs;
+  const int lane_step = long_lines ? kThreads : line_vecs;
 
   for (std::int64_t r0 = static_cast<std::int64_t>(blockIdx.x) * a.rows; r0 < a.row_count;
        r0 += static_cast<std::int64_t>(gridDim.x) * a.rows) {
     const int rows = static_cast<int>(min(static_cast<std::int64_t>(a.rows), a.row_count - r0));
-    for (int l = tid; l < rows * kLines; l += kThreads) {
+    const int lines = rows * kLines;
+    for (int l = tid; l < lines; l += kThreads) {
       const int rr = l / kLines, ll = l - rr * kLines;
       const int dy = kSrcNchw ? ll & 1 : ll, c = kSrcNchw ? ll >> 1 : 0;
       const std::int64_t row = r0 + rr, n = row / a.hd, h = 2 * (row - n * a.hd) + dy;
@@ -871,67 +872,62 @@ __global__ void __launch_bounds__(kThreads) fold_stem_kernel(StemArgs a, Cvt cvt
                        : kSrcNchw ? ((n * C + c) * a.h + h) * a.w
                                   : (n * a.h + h) * a.w * C;
     }
+    if constexpr (CS > 4 * C) {  // channel padding: one store per pixel
+      static_assert(CS - 4 * C == 4, "12 channels padded to 16");
+      using Pad = StemPadWord<4 * static_cast<int>(sizeof(Tout))>;
+      for (int i = tid; i < rows * static_cast<int>(a.wd); i += kThreads) {
+        *reinterpret_cast<Pad*>(tile + i * CS + 4 * C) = Pad{};
+      }
+    }
     __syncthreads();
-    // 1. units: 6 vector loads, assembly in registers, 16-byte stores to the staged rows
-    const int units = rows * upr;
-    for (int u = tid; u < units; u += kThreads) {
-      const int rr = u / upr, g = u - rr * upr;
-      uint4 chunk[kLoads];
-      bool inside[kLines];
+    // 1. source lines -> staged destination rows, kStemLoads vectors per thread in flight
+    if (line0 < lines_per_pass) {
+      for (int lane = lane0; lane < line_vecs; lane += lane_step) {
+        const int k0 = lane * VI;
+        for (int l0 = line0; l0 < lines; l0 += kStemLoads * lines_per_pass) {
+          uint4 chunk[kStemLoads] = {};
 #pragma unroll
-      for (int i = 0; i < kLoads; ++i) {
-        const int ll = kSrcNchw ? i : i / 3;  // the line of load i
-        const std::int64_t off = line_offset[rr * kLines + ll];
-        inside[ll] = off >= 0;
-        const std::int64_t at = kSrcNchw ? off + static_cast<std::int64_t>(g) * VI
-                                         : off + (static_cast<std::int64_t>(g) * 3 + i % 3) * VI;
-        chunk[i] = off >= 0 ? __ldg(reinterpret_cast<const uint4*>(src + at)) : uint4{};
-      }
-      Tin x[kLoads][VI];
+          for (int u = 0; u < kStemLoads; ++u) {
+            const int l = l0 + u * lines_per_pass;
+            const std::int64_t off = l < lines ? line_offset[l] : -1;
+            if (off >= 0) chunk[u] = __ldg(reinterpret_cast<const uint4*>(src + off + k0));
+          }
 #pragma unroll
-      for (int i = 0; i < kLoads; ++i) std::memcpy(x[i], &chunk[i], 16);
-      Tout out[G * CS];
+          for (int u = 0; u < kStemLoads; ++u) {
+            const int l = l0 + u * lines_per_pass;
+            if (l >= lines) break;
+            const bool inside = line_offset[l] >= 0;
+            const int rr = l / kLines, ll = l - rr * kLines;
+            const int dy = kSrcNchw ? ll & 1 : ll, c = kSrcNchw ? ll >> 1 : 0;
+            Tout* trow = tile + rr * row_elems;
+            Tin x[VI];
+            std::memcpy(x, &chunk[u], 16);
+            if constexpr (kSrcNchw) {
+              // element j: column k0 + j of channel c -> pixel (k0 + j) / 2, block (dy, dx)
 #pragma unroll
-      for (int q = 0; q < G; ++q) {
+              for (int j = 0; j < VI; ++j) {
+                const int k = k0 + j;
+                trow[(k >> 1) * CS + dy * 2 * C + (k & 1) * C + c] = inside ? cvt(x[j]) : zero;
+              }
+            } else {
+              // elements j, j + 1 (k0 even): one pixel's (dx, c) run of 2C, same dy -> a pair
 #pragma unroll
-        for (int e = 4 * C; e < CS; ++e) out[q * CS + e] = zero;
-      }
-      if constexpr (kSrcNchw) {
-        // load ll = 2c + dy holds columns 2G g .. 2G g + VI - 1 of channel c, row 2 hd + dy
-#pragma unroll
-        for (int ll = 0; ll < kLines; ++ll) {
-          const int dy = ll & 1, c = ll >> 1;
-#pragma unroll
-          for (int j = 0; j < VI; ++j) {
-            out[(j >> 1) * CS + dy * 2 * C + (j & 1) * C + c] = inside[ll] ? cvt(x[ll][j]) : zero;
+              for (int j = 0; j < VI; j += 2) {
+                const int k = k0 + j;
+                StemPair<Tout> v{inside ? cvt(x[j]) : zero, inside ? cvt(x[j + 1]) : zero};
+                *reinterpret_cast<StemPair<Tout>*>(trow + (k / (2 * C)) * CS + dy * 2 * C +
+                                                   k % (2 * C)) = v;
+              }
+            }
           }
         }
-      } else {
-        // loads 3 dy .. 3 dy + 2 hold the 6G elements (x, c) of the unit's source pixels
-#pragma unroll
-        for (int dy = 0; dy < 2; ++dy) {
-#pragma unroll
-          for (int m = 0; m < 3 * VI; ++m) {
-            out[(m / (2 * C)) * CS + dy * 2 * C + m % (2 * C)] =
-                inside[dy] ? cvt(x[3 * dy + m / VI][m % VI]) : zero;
-          }
-        }
-      }
-      uint4* slot = stem_tile + static_cast<std::size_t>(u) * UP;
-#pragma unroll
-      for (int v = 0; v < UV; ++v) {
-        uint4 word;
-        std::memcpy(&word, reinterpret_cast<const unsigned char*>(out) + 16 * v, 16);
-        slot[v] = word;
       }
     }
     __syncthreads();
     // 2. staged rows -> destination (contiguous)
-    uint4* dst = static_cast<uint4*>(a.dst) + r0 * upr * UV;
-    for (int i = tid; i < units * UV; i += kThreads) {
-      const int u = i / UV;
-      dst[i] = stem_tile[u * UP + (i - u * UV)];
-    }
+    const int out_vecs = rows * row_elems * static_cast<int>(sizeof(Tout)) / 16;
+    uint4* out = reinterpret_cast<uint4*>(static_cast<Tout*>(a.dst) + r0 * row_elems);
+    for (int i = tid; i < out_vecs; i += kThreads) out[i] = stem_tile[i];
     __syncthreads();
   }
 }
@@ -949,29 +945,24 @@ bool try_fold_stem(const TransformDesc& d, const void* src, void* dst, bool alig
   const auto sd = stored_dims(d.dims, dl);
   if (sd[3] != 12 && sd[3] != 16) return false;
   const bool nchw = sl.order == Layout::nchw;
-  const std::int64_t in_size = dtype_size(d.src_dtype), out_size = dtype_size(d.dst_dtype);
   const std::int64_t line_len = nchw ? d.dims.w : d.dims.w * C;
-  const std::int64_t g = 8 / in_size;  // destination pixels per unit
-  const std::int64_t unit_bytes = g * sd[3] * out_size;
-  if (line_len % (16 / in_size) != 0 || sd[2] % g != 0 || unit_bytes % 16 != 0 ||
-      line_len > std::numeric_limits<std::int32_t>::max() / 8) {
+  const std::int64_t row_bytes = sd[2] * sd[3] * static_cast<std::int64_t>(dtype_size(d.dst_dtype));
+  if (line_len % (16 / dtype_size(d.src_dtype)) != 0 || row_bytes % 16 != 0 ||
+      row_bytes > kStemTileBytes || line_len > std::numeric_limits<std::int32_t>::max() / 8) {
     return false;
   }
-  const std::int64_t unit_vectors = unit_bytes / 16, pitch_bytes = (unit_vectors | 1) * 16;
-  const std::int64_t row_smem = sd[2] / g * pitch_bytes;
-  if (row_smem > kStemTileBytes) return false;
   StemArgs a{};
   a.src = src;
   a.dst = dst;
   a.h = d.dims.h;
   a.w = d.dims.w;
   a.hd = sd[1];
-  a.units_per_row = static_cast<int>(sd[2] / g);
+  a.wd = sd[2];
   a.row_count = checked_mul(d.dims.n, a.hd);
   if (a.row_count == 0) return false;
   a.rows = static_cast<int>(
-      std::min({kStemTileBytes / row_smem, std::int64_t{kMaxStemRows}, a.row_count}));
-  const std::size_t smem = static_cast<std::size_t>(a.rows * row_smem);
+      std::min({kStemTileBytes / row_bytes, std::int64_t{kMaxStemRows}, a.row_count}));
+  const std::size_t smem = static_cast<std::size_t>(a.rows * row_bytes);
   const unsigned blocks = grid_for((a.row_count + a.rows - 1) / a.rows);
   dispatch_pair(d.src_dtype, d.dst_dtype, [&](auto si, auto di) {
     using Tin = typename decltype(si)::type;
@@ -979,12 +970,8 @@ bool try_fold_stem(const TransformDesc& d, const void* src, void* dst, bool alig
     with_converter<Tin, Tout>(o.src_scale, o.dst_scale, [&](auto cvt) {
       using Cvt = decltype(cvt);
       const auto launch = [&](auto cs, auto src_nchw) {
-        constexpr int CS = decltype(cs)::value;
-        if constexpr (stem_unit_vectors<Tin, Tout, CS>() * 16 ==
-                      stem_unit_pixels<Tin>() * CS * static_cast<int>(sizeof(Tout))) {
-          fold_stem_kernel<Tin, Tout, Cvt, CS, decltype(src_nchw)::value>
-              <<<blocks, kThreads, smem, stream>>>(a, cvt);
-        }
+        fold_stem_kernel<Tin, Tout, Cvt, decltype(cs)::value, decltype(src_nchw)::value>
+            <<<blocks, kThreads, smem, stream>>>(a, cvt);
       };
       using S12 = std::integral_constant<int, 12>;
       using S16 = std::integral_constant<int, 16>;
