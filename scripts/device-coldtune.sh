@@ -8,16 +8,12 @@
 #   b32_fp16_batchspin  the staged one with the spin kernel covering whole batches (--spin
 #                     batch, the protocol before the adaptive spin): compare its time and winners
 #   b32_fp16_staged_rc  the same, also 6 runtime-compiled plans per variant
-#   b32_fp16_lean     the staged one with a shorter timing protocol (--round-warmup-ms 0.1
-#                     --final-budget-ms 100): compare its winners with b32_fp16_full's
 #   all_staged        batches 32 and 1, fp16 and tf32, NCHW+NHWC, staged (issue target: <= 60 s)
 #   then the same database again: a warm run times nothing
 #   all_staged2       all_staged again, cold, and the two runs' agreement (after all_staged)
-#   all_lean          all_staged with --round-warmup-ms 0.1 --final-max-runs 100, and its
-#                     agreement with all_staged (after all_staged)
-#   all_fast          all_lean with --first-round-runs 3 --spin-margin 1.2, and its agreement
-#                     with all_staged (after all_staged)
-#   all_fast2         all_fast again, and its agreement with all_fast (after all_fast)
+#   all_prev          all_staged with the timing protocol before the current defaults
+#                     (--round-warmup-ms 0.5 --final-max-runs 200 --first-round-runs 5
+#                     --spin-margin 1.5), and its agreement with all_staged (after all_staged)
 #   fp32_staged       batches 32 and 1, fp32, NCHW+NHWC, staged (the fp32 tables)
 # A summary (seconds, timed runs, geomean winner time vs BASE's) goes to summary.txt.
 #   BUILD_DIR (default build-device), OUT (default ./out), STEPS (default all of the above),
@@ -28,8 +24,7 @@ BUILD_DIR=${BUILD_DIR:-build-device}
 OUT=${OUT:-$PWD/out}
 W=results/coldtune
 STEPS=${STEPS:-"b32_fp16_serial b32_fp16_full b32_fp16_staged b32_fp16_batchspin
-  b32_fp16_staged_rc b32_fp16_lean all_staged all_staged2 all_lean all_fast all_fast2
-  fp32_staged"}
+  b32_fp16_staged_rc all_staged all_staged2 all_prev fp32_staged"}
 mkdir -p "$OUT" "$W"
 source scripts/provenance.sh
 generator=()
@@ -62,26 +57,18 @@ for s in $STEPS; do
     b32_fp16_staged_rc)
       tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged \
         --max-runtime-compiled 6 ;;
-    b32_fp16_lean)
-      tune "$s" --batch 32 --precision fp16 --layouts nchw,nhwc --search staged \
-        --round-warmup-ms 0.1 --final-budget-ms 100 ;;
-    all_staged|all_staged2|all_lean|all_fast|all_fast2)
+    all_staged|all_staged2|all_prev)
       # the issue's set, cold, into one database; all_staged2 repeats it (run-to-run agreement);
-      # all_lean with shorter round warm-ups and at most 100 final samples, all_fast also with
-      # 3 first-round samples and a smaller spin margin (agreement with the run named in ref)
-      lean=()
-      ref=all_staged
-      case $s in
-        all_lean) lean=(--round-warmup-ms 0.1 --final-max-runs 100) ;;
-        all_fast|all_fast2)
-          lean=(--round-warmup-ms 0.1 --final-max-runs 100 --first-round-runs 3 --spin-margin 1.2)
-          if [[ $s == all_fast2 ]]; then ref=all_fast; fi ;;
-      esac
+      # all_prev with the earlier timing protocol (agreement with all_staged, which it needs)
+      protocol=()
+      if [[ $s == all_prev ]]; then
+        protocol=(--round-warmup-ms 0.5 --final-max-runs 200 --first-round-runs 5 --spin-margin 1.5)
+      fi
       rm -f "$W/$s.db.json"
       t0=$(date +%s.%N)
       for b in 32 1; do
         "$exe" tune resnet50 --db "$W/$s.db.json" --batch $b --precision fp16,tf32 \
-          --layouts nchw,nhwc ${lean[@]+"${lean[@]}"} --report "$W/${s}_b$b.report.json" \
+          --layouts nchw,nhwc ${protocol[@]+"${protocol[@]}"} --report "$W/${s}_b$b.report.json" \
           >"$W/${s}_b$b.table.txt" 2>"$W/${s}_b$b.stderr"
         echo "$s batch $b: exit $?" | tee -a "$log"
       done
@@ -96,7 +83,7 @@ for s in $STEPS; do
           "$(grep -o 'tuning took.*' "$W/warm_b32.table.txt")" | tee -a "$log"
       else
         for b in 32 1; do
-          python3 tools/tune_report_compare.py agreement "$W/${ref}_b$b.report.json" \
+          python3 tools/tune_report_compare.py agreement "$W/all_staged_b$b.report.json" \
             "$W/${s}_b$b.report.json" | tail -1 | sed "s/^/agreement $s b$b: /" \
             | tee -a "$log"
         done
@@ -111,9 +98,9 @@ for s in $STEPS; do
   tar czf "$OUT/coldtune.tar.gz" "$W" 2>/dev/null  # after each step: a cut-off run keeps it
 done
 reports=()
-for r in b32_fp16_serial b32_fp16_staged b32_fp16_batchspin b32_fp16_staged_rc b32_fp16_lean \
-         all_staged_b32 all_staged_b1 warm_b32 all_staged2_b32 all_staged2_b1 all_lean_b32 \
-         all_lean_b1 all_fast_b32 all_fast_b1 all_fast2_b32 all_fast2_b1 fp32_staged_b32; do
+for r in b32_fp16_serial b32_fp16_staged b32_fp16_batchspin b32_fp16_staged_rc \
+         all_staged_b32 all_staged_b1 warm_b32 all_staged2_b32 all_staged2_b1 \
+         all_prev_b32 all_prev_b1 fp32_staged_b32; do
   if [[ -f "$W/$r.report.json" ]]; then reports+=("$W/$r.report.json"); fi
 done
 python3 tools/tune_report_compare.py search "$W/${BASE:-b32_fp16_full}.report.json" \

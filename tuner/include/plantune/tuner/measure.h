@@ -35,7 +35,7 @@ namespace plantune::tuner {
 // of one run, run i of a batch of b is fully enqueued at (i + 1) h after the spin was, and the
 // GPU reaches it at spin + i g. It never waits for the host when spin >= max over i of
 // ((i + 1) h - i g) = h + (b - 1) max(0, h - g).
-// m is MeasureOptions::spin_margin (1.5 by default), a safety factor on the host's lead.
+// m is MeasureOptions::spin_margin (1.2 by default), a safety factor on the host's lead.
 //   Spin::batch     spin = m b h + 20 us: covers the whole batch whatever g is (g unknown).
 //   Spin::adaptive  spin = m (h + (b - 1) max(0, h - g)) + 20 us, with g a lower bound of the
 //                   run's GPU time: the fastest sample seen in this call, or
@@ -53,14 +53,18 @@ struct MeasureOptions {
   static constexpr int kDefaultWarmupMaxRuns = 1000;
   static constexpr int kDefaultMinRuns = 10;
   // Small kernels rarely reach the spread target under a cold L2 (ResNet-50 on the H100: the
-  // winners' median spread 14% at batch 1, 5% at batch 32; of the winners' and the heuristic
-  // picks' final timings 248 of 290 at batch 1 and 105 of 290 at batch 32 stopped at this cap),
-  // so max_runs decides much of the cost.
-  static constexpr int kDefaultMaxRuns = 200;
+  // winners' median spread 14% at batch 1, 5% at batch 32; with a cap of 200, 248 of 290 of the
+  // winners' and the heuristic picks' final timings at batch 1 and 105 of 290 at batch 32
+  // stopped there), so max_runs decides much of the cost. 100, with kDefaultSpinMargin and
+  // HalvingOptions' first-round runs and round warm-up below, is the protocol the H100 measured
+  // at 55 s for the cold ResNet-50 set (batches 32 and 1, fp16 and tf32, both layouts) against
+  // 85 s for the one before (200, 1.5, 5 and 0.5 ms) in the same call, the winners' times
+  // 0.99-1.01x of that one's (geometric mean per batch) and 95.9-100% of them within 3%.
+  static constexpr int kDefaultMaxRuns = 100;
   static constexpr double kDefaultTargetSpread = 0.05;
   static constexpr double kDefaultBudgetMs = 300.0;
   static constexpr int kDefaultBatch = 10;
-  static constexpr double kDefaultSpinMargin = 1.5;
+  static constexpr double kDefaultSpinMargin = 1.2;
 
   double warmup_ms = kDefaultWarmupMs;
   int warmup_min_runs = kDefaultWarmupMinRuns;
@@ -116,17 +120,16 @@ class Measurer {
 // for no longer than that either, a pinned one (which takes no part in the rounds) for the full
 // warm-up.
 struct HalvingOptions {
-  static constexpr int kDefaultFirstRoundRuns = 5;
+  static constexpr int kDefaultFirstRoundRuns = 3;  // then 6, 12, 24
   static constexpr double kDefaultKeepFraction = 0.5;
   static constexpr double kDefaultKeepWithin = 1.03;  // of the best median
   static constexpr double kDefaultDropAbove = 1.3;    // x the best median: clearly slow
   static constexpr int kDefaultFinalists = 3;
   static constexpr int kDefaultMaxRounds = 4;
-  // On the H100 round and final warm-ups were 14 s of a 71 s cold ResNet-50 tuning (batches 32
-  // and 1, fp16 and tf32, both layouts); a contender has run before each round (validation,
-  // earlier rounds), so shorter ones are the next thing to measure (`plantune tune
-  // --round-warmup-ms`).
-  static constexpr double kDefaultRoundWarmupMs = 0.5;
+  // A contender has run before each round (validation, earlier rounds): its warm-up there is
+  // one run, more only for runs under 0.1 ms. At 0.5 ms, warm-ups were 14 s of a 71 s cold
+  // ResNet-50 tuning on the H100 (batches 32 and 1, fp16 and tf32, both layouts).
+  static constexpr double kDefaultRoundWarmupMs = 0.1;
 
   int first_round_runs = kDefaultFirstRoundRuns;
   double keep_fraction = kDefaultKeepFraction;
