@@ -5,12 +5,12 @@
 #include <sstream>
 
 #include "device_lost.h"
-#include "stopwatch.h"
-#include "text.h"
 #include "plantune/core/cuda_check.h"
 #include "plantune/core/error.h"
 #include "plantune/tuner/device_environment.h"
 #include "plantune/tuner/reference.h"
+#include "stopwatch.h"
+#include "text.h"
 
 namespace plantune::tuner {
 namespace {

@@ -11,12 +11,12 @@
 #include <utility>
 
 #include "device_threads.h"
-#include "stopwatch.h"
 #include "plantune/core/cuda_check.h"
 #include "plantune/core/cudnn_backend_names.h"
 #include "plantune/core/cudnn_dtype.h"
 #include "plantune/core/cudnn_graph_ops.h"
 #include "plantune/core/error.h"
+#include "stopwatch.h"
 
 namespace plantune::tuner {
 namespace {

@@ -8,14 +8,14 @@
 
 #include "device_lost.h"
 #include "device_threads.h"
-#include "stopwatch.h"
-#include "text.h"
 #include "plantune/core/cuda_check.h"
 #include "plantune/core/error.h"
 #include "plantune/tuner/device_environment.h"
 #include "plantune/tuner/legacy_source.h"
 #include "plantune/tuner/reference.h"
 #include "plantune/tuner/staged_search.h"
+#include "stopwatch.h"
+#include "text.h"
 
 namespace plantune::tuner {
 namespace {
