@@ -58,7 +58,7 @@ struct MeasureOptions {
   // stopped there), so max_runs decides much of the cost. 100, with kDefaultSpinMargin and
   // HalvingOptions' first-round runs and round warm-up below, is the protocol the H100 measured
   // at 55 s for the cold ResNet-50 set (batches 32 and 1, fp16 and tf32, both layouts) against
-  // 85 s for the one before (200, 1.5, 5 and 0.5 ms) in the same call, the winners' times
+  // 85 s for the one before (200, 1.5, 5 and 0.5 ms) on the same machine, the winners' times
   // 0.99-1.01x of that one's (geometric mean per batch) and 95.9-100% of them within 3%.
   static constexpr int kDefaultMaxRuns = 100;
   static constexpr double kDefaultTargetSpread = 0.05;
