@@ -10,7 +10,8 @@
   tune_report_compare.py agreement REPORT1 REPORT2 [--tolerance 0.03]
       Two independent tuning runs: per (problem, variant) the winners' medians of both runs,
       their relative difference |t1 - t2| / min(t1, t2), and the share of rows within the
-      tolerance; also whether both picked the same tactic.
+      tolerance; also whether both picked the same tactic, and the geometric mean of t2 / t1
+      (a shift of one whole run against the other, e.g. a slower machine, shows there).
 
   tune_report_compare.py search BASE REPORT...
       Tuning cost against quality: per report its tuning seconds (and the enumerate, validate
@@ -107,6 +108,7 @@ def cmd_agreement(a):
     print("| layer | variant | run 1 ms | run 2 ms | difference | same tactic |")
     print("|---|---|---:|---:|---:|---|")
     within = total = same = 0
+    ratios = []
     for r in rows1:
         other = second.get((r.get("key"), r.get("variant")))
         if other is None:
@@ -116,6 +118,7 @@ def cmd_agreement(a):
         if t1 is None or t2 is None:
             continue
         d = abs(t1 - t2) / min(t1, t2)
+        ratios.append(t2 / t1)
         total += 1
         within += d <= a.tolerance
         same += k1 == k2
@@ -123,7 +126,8 @@ def cmd_agreement(a):
               f"{'yes' if k1 == k2 else k1 + ' / ' + k2} |")
     share = within / total if total else float("nan")
     print(f"\n{within}/{total} rows ({100 * share:.1f}%) agree within {100 * a.tolerance:.0f}%; "
-          f"{same}/{total} picked the same tactic")
+          f"{same}/{total} picked the same tactic; run 2 / run 1 winner times "
+          f"{geomean(ratios):.3f}x (geometric mean)")
 
 
 def cmd_search(a):
