@@ -126,16 +126,13 @@ void successive_halving(Measurer& m, std::vector<Contender>& cs, int slot_count,
   int runs = std::max(1, h.first_round_runs);
   for (int round = 0; static_cast<int>(active.size()) > finalists && round < h.max_rounds;
        ++round) {
-    MeasureOptions o;
+    // the final protocol (batches, spin, budget), with the round's warm-up and fixed run count
+    MeasureOptions o = final_options;
     o.warmup_ms = h.round_warmup_ms;
     o.warmup_min_runs = 1;
     o.min_runs = runs;
     o.max_runs = runs;
     o.target_spread = 0;
-    o.budget_ms = final_options.budget_ms;
-    o.batch = final_options.batch;
-    o.spin = final_options.spin;
-    o.spin_margin = final_options.spin_margin;
     for (Contender* c : active) time_one(*c, o);
     // Drop failures, then keep the faster part: at most keep_fraction of them, never one
     // slower than drop_above x the best, but everything within keep_within of the best.
