@@ -9,10 +9,12 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <tuple>
 
 #include "plantune/tuner/tactic_db_json.h"
@@ -45,11 +47,13 @@ const std::string& db_file(int variants, int ok, int failed) {
 void BM_LoadTacticDb(benchmark::State& state) {
   const int variants = static_cast<int>(state.range(0)), ok = static_cast<int>(state.range(1)),
             failed = static_cast<int>(state.range(2));
+  TacticDbReadOptions read;
+  read.threads = static_cast<unsigned>(state.range(3));
   const std::string& path = db_file(variants, ok, failed);
   const auto bytes = static_cast<std::int64_t>(std::filesystem::file_size(path));
   const Environment env = testing::h200_env();
   for (auto _ : state) {
-    auto r = std::make_unique<LoadResult>(load_tactic_db(path, &env));
+    auto r = std::make_unique<LoadResult>(load_tactic_db(path, &env, false, read));
     benchmark::DoNotOptimize(r->db);
     // Freeing the database is not part of loading it.
     state.PauseTiming();
@@ -61,6 +65,10 @@ void BM_LoadTacticDb(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * bytes);
   state.counters["file_MB"] = static_cast<double>(bytes) / 1e6;
   state.counters["candidates"] = static_cast<double>(kEntries * variants * (ok + failed));
+  state.counters["read_threads"] = static_cast<double>(
+      read.threads != 0 ? read.threads
+                        : std::min(std::max(std::thread::hardware_concurrency(), 1u),
+                                   TacticDbReadOptions::kMaxReadThreads));
 }
 
 void BM_LookupTacticDb(benchmark::State& state) {
@@ -76,13 +84,17 @@ void BM_LookupTacticDb(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
-// ArgNames: variants per entry, ok candidates per variant, failed candidates per variant.
+// ArgNames: variants per entry, ok candidates per variant, failed candidates per variant,
+// read threads (0: the default, one per hardware thread up to 16; 1: the calling thread only).
 BENCHMARK(BM_LoadTacticDb)
-    ->ArgNames({"variants", "ok", "failed"})
-    ->Args({1, 1, 0})
-    ->Args({4, 1, 0})  // `plantune db export --winners-only` of 4 variants per problem
-    ->Args({2, 3, 2})
-    ->Args({4, 3, 2})
+    ->ArgNames({"variants", "ok", "failed", "threads"})
+    ->Args({1, 1, 0, 1})
+    ->Args({1, 1, 0, 0})
+    ->Args({4, 1, 0, 1})  // `plantune db export --winners-only` of 4 variants per problem
+    ->Args({4, 1, 0, 0})
+    ->Args({2, 3, 2, 0})
+    ->Args({4, 3, 2, 0})
+    ->UseRealTime()  // wall time: the reading threads' work counts
     ->Unit(benchmark::kMillisecond)
     ->MinTime(2.0);
 BENCHMARK(BM_LookupTacticDb);

@@ -229,6 +229,94 @@ TEST(TacticDbJson, ErrorsPointAtTheMember) {
   }
 }
 
+// A database of `n` generated entries around small_db()'s (hostile_dbs' mutations apply to it).
+TacticDb large_db(std::int64_t n) {
+  TacticDb db = testing::small_db();
+  for (std::int64_t i = 0; i < n; ++i) db.insert(testing::entry(i, 1 + i % 4, 1 + i % 3, i % 2));
+  return db;
+}
+
+// Entries read in pieces on several threads (Note [parallel entries]).
+TacticDbReadOptions pieces(unsigned threads, std::size_t* pieces_read = nullptr) {
+  TacticDbReadOptions o;
+  o.threads = threads;
+  o.min_piece_bytes = 1;
+  o.pieces_read = pieces_read;
+  return o;
+}
+
+TEST(TacticDbJsonPieces, ReadTheSameDatabaseAsOneThread) {
+  const std::string text = tactic_db_to_json(large_db(120));
+  for (unsigned threads : {2u, 3u, 8u, 16u}) {
+    SCOPED_TRACE(threads);
+    std::size_t n = 0;
+    TacticDb db = tactic_db_from_json(text, "large", pieces(threads, &n));
+    EXPECT_EQ(n, threads);
+    EXPECT_EQ(db.size(), 122u);
+    EXPECT_EQ(tactic_db_to_json(db), text);
+  }
+  // Compact text (no line breaks) cuts the same way; a small file stays on one thread.
+  std::string compact;
+  for (char c : text) {
+    if (c != '\n') compact += c;
+  }
+  std::size_t n = 0;
+  EXPECT_EQ(tactic_db_to_json(tactic_db_from_json(compact, "compact", pieces(4, &n))), text);
+  EXPECT_EQ(n, 4u);
+  const std::string small = tactic_db_to_json(large_db(20));
+  TacticDbReadOptions defaults;
+  defaults.pieces_read = &n;
+  EXPECT_EQ(tactic_db_to_json(tactic_db_from_json(small, "small", defaults)), small);
+  EXPECT_EQ(n, 1u) << "a " << small.size() << "-byte file is below two pieces of 256 KiB";
+}
+
+// What a one-thread read makes of `text`: the database's JSON, or "error: <message>".
+std::string outcome(const std::string& text, const TacticDbReadOptions& o) {
+  try {
+    return tactic_db_to_json(tactic_db_from_json(text, "h.json", o));
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::parse_error) << e.what();
+    return std::string("error: ") + e.what();
+  }
+}
+
+// Every error of a file read in pieces is the one-thread read's, with its line, column and
+// member path: a key repeated in another piece, an error in the last piece, objects that look
+// like entries deeper down (where a cut may land), and the hostile mutations (made for
+// small_db: in this file some of them hit a generated entry, and a few then still read).
+TEST(TacticDbJsonPieces, ErrorsAreTheOneThreadErrors) {
+  const std::string good = tactic_db_to_json(large_db(60));
+  std::vector<testing::HostileDb> cases = testing::hostile_dbs(good);
+  const std::string first_key = "\"key\": \"" + testing::entry(0).key + "\"";
+  const std::string last_key = "\"key\": \"" + testing::entry(59).key + "\"";
+  cases.push_back({"key_in_two_pieces", testing::replace_first(good, last_key, first_key),
+                   "appears twice"});
+  const auto tail = good.rfind("\"outcome\": \"ok\"");
+  cases.push_back({"last_piece", good.substr(0, tail) + "\"outcome\": \"fine\"" +
+                                     good.substr(tail + 15),
+                   "unknown outcome"});
+  std::string nested = good;
+  for (std::size_t at = 0; (at = nested.find("\"behavior_notes\": [", at)) != std::string::npos;
+       at += 40) {
+    nested.insert(at + 19, "1, {\"key\": \"conv2d\"}, ");
+  }
+  cases.push_back({"entry_like_objects_inside", nested, "expected a string"});
+  std::size_t rejected = 0;
+  for (const auto& h : cases) {
+    SCOPED_TRACE(h.name);
+    const std::string one = outcome(h.text, pieces(1));
+    if (one.rfind("error: ", 0) == 0) ++rejected;
+    if (h.name == "key_in_two_pieces" || h.name == "last_piece" ||
+        h.name == "entry_like_objects_inside") {
+      EXPECT_NE(one.find(h.expect), std::string::npos) << one;
+    }
+    for (unsigned threads : {2u, 5u, 16u}) {
+      EXPECT_EQ(outcome(h.text, pieces(threads)), one) << threads << " threads";
+    }
+  }
+  EXPECT_GE(rejected, 30u);
+}
+
 // Files for the JSON Schema check (tests/tuner/CMakeLists.txt): documents the writer produces,
 // which must validate, and documents that break the schema, which must not (the C++ reader
 // rejects each of them too).

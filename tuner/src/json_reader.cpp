@@ -90,6 +90,27 @@ JsonReader::JsonReader(std::string_view text, std::string source)
   stack_.reserve(16);
 }
 
+JsonReader JsonReader::array_piece(const char* at, bool first) const {
+  JsonReader piece(text_, source_);
+  piece.p_ = at;
+  piece.value_start_ = at;
+  Frame f;
+  f.is_array = true;
+  f.first = first;
+  piece.stack_.push_back(f);
+  return piece;
+}
+
+void JsonReader::continue_after(const JsonReader& piece) {
+  if (!piece.stack_.empty() || stack_.empty() || !stack_.back().is_array ||
+      piece.text_.data() != text_.data()) {
+    PT_FAIL(internal, "JsonReader::continue_after: the piece has not finished this array");
+  }
+  stack_.pop_back();
+  p_ = piece.p_;
+  value_start_ = piece.value_start_;
+}
+
 void JsonReader::skip_ws() {
   while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\t' || *p_ == '\r')) ++p_;
 }

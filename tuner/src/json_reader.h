@@ -58,6 +58,20 @@ class JsonReader {
   // The path of the current value: "entries[3].variants[0].timing.n".
   std::string path() const;
 
+  // Reading one array's elements with several readers, each over a piece of the text:
+  // a reader over the same text at `at`, inside an array whose elements before `at` were
+  // read elsewhere (`first`: there were none, so no ',' comes before the next element).
+  // Its messages give lines and columns of the whole text; element indexes count from `at`.
+  JsonReader array_piece(const char* at, bool first) const;
+  // Where the next token starts (skips whitespace).
+  const char* next_token() {
+    skip_ws();
+    return p_;
+  }
+  // Continues after the array that `piece` (made by array_piece of this reader, at this
+  // reader's innermost array) has read to its closing ']'.
+  void continue_after(const JsonReader& piece);
+
  private:
   struct Frame {
     bool is_array = false;

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <iterator>
 #include <limits>
+#include <optional>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -397,6 +399,119 @@ layouts::TransformCost read_transform(JsonReader& r) {
   return c;
 }
 
+// [parallel entries] The entries array is nearly all of a large database and its elements
+// are independent, so it is read in pieces on several threads. The text after its '[' is cut
+// where an element must begin: a ',' then '{' whose first member is "key" (whitespace allowed
+// between). In valid JSON that pattern cannot lie inside a string (a quote inside a string is
+// escaped), but in a hostile file it could be an object further down, so no cut is trusted
+// until the piece before it has read whole elements up to exactly that ','; the first piece
+// starts right after the '['. The pieces' entries then go into the database in order on the
+// calling thread. Anything unexpected (a parse error, a cut not confirmed, a repeated key)
+// throws the pieces' work away and the array is read again on the calling thread, which
+// gives the error with its line, column and member path exactly as a one-thread read does.
+
+bool is_json_ws(char c) { return c == ' ' || c == '\n' || c == '\t' || c == '\r'; }
+
+// The ',' of the first `, {"key" :` in [from, end), or nullptr.
+const char* find_entry_cut(const char* from, const char* end) {
+  constexpr std::string_view kKey = "\"key\"";
+  const std::string_view rest(from, static_cast<std::size_t>(end - from));
+  for (std::size_t pos = rest.find(kKey); pos != std::string_view::npos;
+       pos = rest.find(kKey, pos + 1)) {
+    const char* after = from + pos + kKey.size();
+    while (after < end && is_json_ws(*after)) ++after;
+    if (after == end || *after != ':') continue;
+    const char* b = from + pos;
+    while (b > from && is_json_ws(b[-1])) --b;
+    if (b == from || b[-1] != '{') continue;
+    --b;
+    while (b > from && is_json_ws(b[-1])) --b;
+    if (b == from || b[-1] != ',') continue;
+    return b - 1;
+  }
+  return nullptr;
+}
+
+struct EntryPiece {
+  std::vector<Entry> entries;
+  bool ok = false;                   // read whole elements exactly up to the next cut
+  std::optional<JsonReader> reader;  // the last piece's, after the array's ']'
+};
+
+// Reads elements from `at` until the next token is `stop` (the next piece's cut) or, for the
+// last piece (`stop` null), until the array ends. Never throws: failure is !ok.
+void read_entry_piece(const JsonReader& r, const char* at, const char* stop, bool first,
+                      EntryPiece& out) noexcept {
+  try {
+    JsonReader pr = r.array_piece(at, first);
+    std::vector<Candidate> scratch;
+    while (true) {
+      if (stop) {
+        const char* next = pr.next_token();
+        if (next >= stop) {
+          out.ok = next == stop;
+          return;
+        }
+      }
+      if (!pr.next_element()) {
+        out.ok = stop == nullptr;
+        if (out.ok) out.reader.emplace(std::move(pr));
+        return;
+      }
+      out.entries.push_back(read_entry(pr, scratch));
+    }
+  } catch (...) {
+    out.ok = false;
+  }
+}
+
+struct PiecesRead {
+  std::vector<EntryPiece> pieces;
+  JsonReader* last = nullptr;  // reader after the array's ']'
+};
+
+// The entries array read in pieces (r is just after its '['); nullopt when the text is too
+// small for two pieces or any piece failed: the caller then reads the array itself.
+std::optional<PiecesRead> read_entries_in_pieces(JsonReader& r, std::string_view text,
+                                                 const TacticDbReadOptions& o) {
+  unsigned threads = o.threads != 0 ? o.threads : std::thread::hardware_concurrency();
+  threads = std::clamp(threads, 1u, TacticDbReadOptions::kMaxReadThreads);
+  const char* begin = r.next_token();
+  const char* end = text.data() + text.size();
+  const auto bytes = static_cast<std::size_t>(end - begin);
+  const std::size_t pieces =
+      std::min<std::size_t>(threads, bytes / std::max<std::size_t>(o.min_piece_bytes, 1));
+  if (pieces < 2) return std::nullopt;
+  std::vector<const char*> cuts{begin};
+  for (std::size_t i = 1; i < pieces; ++i) {
+    const char* cut = find_entry_cut(std::max(begin + i * (bytes / pieces), cuts.back() + 1), end);
+    if (!cut) break;
+    cuts.push_back(cut);
+  }
+  if (cuts.size() < 2) return std::nullopt;
+  PiecesRead out;
+  out.pieces.resize(cuts.size());
+  auto read = [&](std::size_t i) {
+    read_entry_piece(r, cuts[i], i + 1 < cuts.size() ? cuts[i + 1] : nullptr, i == 0,
+                     out.pieces[i]);
+  };
+  std::vector<std::thread> workers;
+  bool started = true;
+  try {
+    for (std::size_t i = 1; i < cuts.size(); ++i) workers.emplace_back(read, i);
+  } catch (const std::system_error&) {
+    started = false;  // no more threads: read on this one instead
+  }
+  read(0);
+  for (auto& w : workers) w.join();
+  if (!started) return std::nullopt;
+  for (const auto& p : out.pieces) {
+    if (!p.ok) return std::nullopt;
+  }
+  out.last = &*out.pieces.back().reader;
+  return out;
+}
+
 }  // namespace
 
 std::string tactic_db_to_json(const TacticDb& db) {
@@ -434,6 +549,12 @@ std::string tactic_db_to_json(const TacticDb& db) {
 }
 
 TacticDb tactic_db_from_json(std::string_view text, const std::string& source) {
+  return tactic_db_from_json(text, source, TacticDbReadOptions{});
+}
+
+TacticDb tactic_db_from_json(std::string_view text, const std::string& source,
+                             const TacticDbReadOptions& options) {
+  if (options.pieces_read) *options.pieces_read = 1;
   JsonReader r(text, source);
   TacticDb db;
   std::vector<Candidate> scratch;
@@ -478,6 +599,24 @@ TacticDb tactic_db_from_json(std::string_view text, const std::string& source) {
         break;
       default: {
         r.begin_array();
+        if (auto read = read_entries_in_pieces(r, text, options)) {
+          std::size_t n = 0;
+          for (const auto& p : read->pieces) n += p.entries.size();
+          db.entries_.reserve(n);
+          bool unique = true;
+          for (auto& p : read->pieces) {
+            for (auto& e : p.entries) {
+              std::string k = e.key;
+              unique = unique && db.entries_.try_emplace(std::move(k), std::move(e)).second;
+            }
+          }
+          if (unique) {
+            if (options.pieces_read) *options.pieces_read = read->pieces.size();
+            r.continue_after(*read->last);
+            break;
+          }
+          db.entries_.clear();  // a repeated key: the read below names it
+        }
         while (r.next_element()) {
           Entry e = read_entry(r, scratch);
           std::string k = e.key;

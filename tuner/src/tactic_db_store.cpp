@@ -149,14 +149,15 @@ std::string LoadResult::summary(const std::string& path) const {
   return s;
 }
 
-LoadResult load_tactic_db(const std::string& path, const Environment* current, bool missing_ok) {
+LoadResult load_tactic_db(const std::string& path, const Environment* current, bool missing_ok,
+                          const TacticDbReadOptions& read) {
   LoadResult result;
   if (missing_ok && !file_exists(path)) {
     result.file_missing = true;
     if (current) result.db.set_environment(*current);
     return result;
   }
-  result.db = tactic_db_from_json(read_file(path), path);
+  result.db = tactic_db_from_json(read_file(path), path, read);
   if (!current) return result;
 
   result.environment = check_environment(result.db.environment(), *current);

@@ -120,6 +120,7 @@ struct MergeReport {
 };
 
 class TacticDb;
+struct TacticDbReadOptions;
 // Defined in tactic_db_json.h.
 TacticDb tactic_db_from_json(std::string_view text, const std::string& source);
 
@@ -207,7 +208,8 @@ class TacticDb {
   std::vector<layouts::TransformCost> transforms_;
 
   // The JSON reader checks each rule while reading and inserts directly.
-  friend TacticDb tactic_db_from_json(std::string_view text, const std::string& source);
+  friend TacticDb tactic_db_from_json(std::string_view text, const std::string& source,
+                                      const TacticDbReadOptions& options);
 };
 
 }  // namespace plantune::tuner

@@ -14,6 +14,7 @@
 
 #include "plantune/tuner/environment.h"
 #include "plantune/tuner/tactic_db.h"
+#include "plantune/tuner/tactic_db_json.h"
 
 namespace plantune::tuner {
 
@@ -36,9 +37,9 @@ struct LoadResult {
 // `current`), entries needing re-verification are marked with the reason, and db carries
 // `current`. Without it, db carries the file's environment. When `missing_ok` and the file does
 // not exist, returns an empty database (with `current` when given). Throws io_error when the
-// file cannot be read, parse_error for bad content.
+// file cannot be read, parse_error for bad content. `read`: how the text is parsed (threads).
 LoadResult load_tactic_db(const std::string& path, const Environment* current = nullptr,
-                          bool missing_ok = false);
+                          bool missing_ok = false, const TacticDbReadOptions& read = {});
 
 enum class SaveMode {
   merge,    // read-merge-write: entries already in the file are kept (see top of file)
