@@ -108,6 +108,7 @@ TEST(JsonReader, RejectsWhatRfc8259Rejects) {
       {"", "unexpected end of input"},
       {"{\"a\": 1", "truncated"},
       {"{\"a\": 1,}", "member name"},
+      {"{\"a\": 1, ", "truncated"},
       {"[1, 2,]", "unexpected character ']'"},
       {"[01]", "leading zero"},
       {"[1.]", "digit after '.'"},

@@ -78,6 +78,31 @@ TEST_F(TacticDbStore, SaveThenLoadRoundTrips) {
   EXPECT_EQ(l.summary("db.json"), "db.json: 2 entries loaded");
 }
 
+// A file of more than two 4 MiB slices is read on several threads, and a truncated one is
+// still reported as truncated.
+TEST_F(TacticDbStore, LargeFilesReadInSlicesLoadTheSame) {
+  const TacticDb db = testing::database(2000, 4, 2, 1);
+  save_tactic_db(db, path("big.json"), SaveMode::replace);
+  const std::string text = read_text(path("big.json"));
+  ASSERT_GT(text.size(), std::size_t{12} << 20) << "too small for three slices";
+  for (unsigned threads : {1u, 3u, 16u}) {
+    SCOPED_TRACE(threads);
+    TacticDbReadOptions read;
+    read.threads = threads;
+    LoadResult l = load_tactic_db(path("big.json"), nullptr, false, read);
+    EXPECT_EQ(tactic_db_to_json(l.db), text);
+  }
+  write_text(path("cut.json"), text.substr(0, text.size() - (std::size_t{5} << 20)));
+  TacticDbReadOptions read;
+  read.threads = 3;
+  try {
+    load_tactic_db(path("cut.json"), nullptr, false, read);
+    ADD_FAILURE() << "loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("truncated"), std::string::npos) << e.what();
+  }
+}
+
 TEST_F(TacticDbStore, SaveMergesWithWhatIsOnDisk) {
   save_tactic_db(testing::database(3), path("db.json"));
   TacticDb other(testing::h200_env());

@@ -193,7 +193,8 @@ bool JsonReader::next_member(std::string_view& key) {
     ++p_;
     skip_ws();
   }
-  if (p_ >= end_ || *p_ != '"') fail_at(p_, "expected a member name in double quotes");
+  if (p_ >= end_) fail_at(p_, "unexpected end of input inside an object (the file is truncated)");
+  if (*p_ != '"') fail_at(p_, "expected a member name in double quotes");
   value_start_ = p_;
   f.first = false;
   std::string_view k = read_string_raw();

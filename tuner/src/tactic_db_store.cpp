@@ -5,9 +5,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
+#include <memory>
+#include <string_view>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 #include "plantune/core/error.h"
 #include "plantune/tuner/tactic_db_json.h"
@@ -71,7 +78,37 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-std::string read_file(const std::string& path) {
+// A file's bytes, in a buffer the reads fill (not zeroed first).
+struct FileText {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+  std::string_view view() const { return {data.get(), size}; }
+};
+
+// pread of [offset, offset + len) until done or the end of the file: the bytes read, or -1
+// with `err` set.
+std::int64_t read_slice(int fd, char* to, std::size_t offset, std::size_t len, int& err) noexcept {
+  std::size_t done = 0;
+  while (done < len) {
+    ssize_t n = ::pread(fd, to + done, len - done, static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      err = errno;
+      return -1;
+    }
+    if (n == 0) break;  // the file shrank while reading
+    done += static_cast<std::size_t>(n);
+  }
+  return static_cast<std::int64_t>(done);
+}
+
+// Reads a whole file. Large files are read in slices of at least 4 MiB on up to `threads`
+// threads (0: the hardware's, at most TacticDbReadOptions::kMaxReadThreads), each pread also
+// faulting in its part of the buffer: one thread copies about 3.5 GB/s out of the page cache
+// on the development VM, 12 ms of a 42 MB database's load. A file that shrinks while being
+// read is cut where the first slice came back short, and what is there is parsed (it then
+// reads as truncated).
+FileText read_file(const std::string& path, unsigned threads) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   PT_REQUIRE(fd.get() >= 0, io_error,
              "cannot open tactic database '" << path << "': " << errno_text());
@@ -82,16 +119,42 @@ std::string read_file(const std::string& path) {
   PT_REQUIRE(static_cast<std::size_t>(st.st_size) <= kMaxTacticDbFileBytes, io_error,
              "tactic database '" << path << "' is " << st.st_size
                                  << " bytes, more than the limit of " << kMaxTacticDbFileBytes);
-  std::string text(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t done = 0;
-  while (done < text.size()) {
-    ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    PT_REQUIRE(n >= 0, io_error, "cannot read '" << path << "': " << errno_text());
-    if (n == 0) break;  // the file shrank while reading: parse what is there
-    done += static_cast<std::size_t>(n);
+  FileText text;
+  const auto size = static_cast<std::size_t>(st.st_size);
+  text.data = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(size, 1));
+  constexpr std::size_t kMinSlice = std::size_t{4} << 20;
+  if (threads == 0) threads = std::thread::hardware_concurrency();
+  threads = std::clamp(threads, 1u, TacticDbReadOptions::kMaxReadThreads);
+  const std::size_t slices = std::clamp<std::size_t>(size / kMinSlice, 1, threads);
+  const std::size_t step = size / slices;
+  std::vector<std::int64_t> got(slices, 0);
+  std::vector<int> err(slices, 0);
+  auto read = [&](std::size_t i) {
+    const std::size_t from = i * step, to = i + 1 == slices ? size : from + step;
+    got[i] = read_slice(fd.get(), text.data.get() + from, from, to - from, err[i]);
+  };
+  std::vector<std::thread> workers;
+  std::size_t inline_from = slices;  // slices read on this thread (when no thread starts)
+  for (std::size_t i = 1; i < slices; ++i) {
+    try {
+      workers.emplace_back(read, i);
+    } catch (const std::system_error&) {
+      inline_from = i;
+      break;
+    }
   }
-  text.resize(done);
+  read(0);
+  for (std::size_t i = inline_from; i < slices; ++i) read(i);
+  for (auto& w : workers) w.join();
+  for (std::size_t i = 0; i < slices; ++i) {
+    errno = err[i];
+    PT_REQUIRE(got[i] >= 0, io_error, "cannot read '" << path << "': " << errno_text());
+  }
+  for (std::size_t i = 0; i < slices; ++i) {
+    const std::size_t from = i * step, to = i + 1 == slices ? size : from + step;
+    text.size = from + static_cast<std::size_t>(got[i]);
+    if (text.size < to) break;
+  }
   return text;
 }
 
@@ -157,7 +220,7 @@ LoadResult load_tactic_db(const std::string& path, const Environment* current, b
     if (current) result.db.set_environment(*current);
     return result;
   }
-  result.db = tactic_db_from_json(read_file(path), path, read);
+  result.db = tactic_db_from_json(read_file(path, read.threads).view(), path, read);
   if (!current) return result;
 
   result.environment = check_environment(result.db.environment(), *current);
@@ -185,7 +248,7 @@ SaveReport save_tactic_db(const TacticDb& db, const std::string& path, SaveMode 
     report.entries_written = db.size();
     return report;
   }
-  TacticDb on_disk = tactic_db_from_json(read_file(path), path);
+  TacticDb on_disk = tactic_db_from_json(read_file(path, 0).view(), path);
   EnvCheck env = check_environment(on_disk.environment(), db.environment());
   PT_REQUIRE(on_disk.empty() || env.verdict != EnvVerdict::reject, invalid_argument,
              "refusing to save into '" << path << "': it holds " << on_disk.size()
