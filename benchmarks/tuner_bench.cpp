@@ -5,7 +5,10 @@
 //   graph_heuristic_a  graph-API heuristic mode A's first configuration that builds a plan
 //   tuned              plantune's winner (from --tuner_db, tuned here when missing)
 // and, with --tuner_oracle, `oracle`: the database's sound tactics within 1.5x of its winner
-// re-timed with 10x the repetitions, fastest kept (the tuner should be within 3% of it).
+// re-timed with 10x the repetitions, fastest kept (the tuner should be within 3% of it). With
+// --tuner_oracle_db FILE those tactics come from FILE instead, e.g. a database of a full search
+// that kept every candidate (`plantune tune --search full --keep-candidates all`), so that the
+// default staged search's winner is held against the best of every tactic.
 // Each iteration is one execution timed by CUDA events after a spin kernel that outlasts the
 // host's enqueue (Note [timing protocol] in measure.h): GPU time, inputs rotating over more than
 // 2x L2; Google Benchmark's manual time. The host's cost of one enqueue is the counter
@@ -14,6 +17,7 @@
 //
 //   tuner_bench [--tuner_model resnet50] [--tuner_batch 32] [--tuner_precision fp16]
 //               [--tuner_layout nhwc] [--tuner_db FILE] [--tuner_oracle]
+//               [--tuner_oracle_db FILE]
 //               [--tuner_list_engines] [--tuner_max_shapes N]
 //               [benchmark flags, e.g. --benchmark_out=x.json]
 #include <benchmark/benchmark.h>
@@ -54,6 +58,7 @@ struct Settings {
   Layout layout = Layout::nhwc;
   std::string db;
   bool oracle = false;
+  std::string oracle_db;  // where the oracle's tactics come from (default: db)
   bool list_engines = false;  // print each problem's graph tactics and exit
   int max_shapes = 1 << 30;
 };
@@ -138,7 +143,8 @@ void run_method(benchmark::State& state, Shape* shape, const std::string& method
 // The oracle: the database entry's sound tactics whose stored median is within 1.5x of its
 // winner's (the others lost by far more than any timing noise), re-timed with 10x the runs;
 // the fastest.
-std::optional<TacticConfig> oracle_pick(const Shape& shape, const VariantResult& stored) {
+std::optional<TacticConfig> oracle_pick(const Shape& shape, const VariantResult& stored,
+                                        const Candidate& tuned) {
   const Candidate* w = stored.winner();
   if (w == nullptr) return std::nullopt;
   std::vector<TacticConfig> near;
@@ -159,7 +165,8 @@ std::optional<TacticConfig> oracle_pick(const Shape& shape, const VariantResult&
   if (!best) return std::nullopt;
   std::fprintf(stderr, "oracle %s: %zu tactics re-timed, best %s %.4f ms (tuned %s %.4f ms)\n",
                shape.name.c_str(), near.size(), tactic_id(best->tactic).c_str(),
-               best->timing->median_ms, tactic_id(w->tactic).c_str(), w->timing->median_ms);
+               best->timing->median_ms, tactic_id(tuned.tactic).c_str(),
+               tuned.timing->median_ms);
   return best->tactic;
 }
 
@@ -217,6 +224,7 @@ int main(int argc, char** argv) {
   if (take_flag(argc, argv, "--tuner_layout", &v)) g_settings.layout = *layout_from_string(v);
   if (take_flag(argc, argv, "--tuner_db", &v)) g_settings.db = v;
   g_settings.oracle = take_flag(argc, argv, "--tuner_oracle", nullptr);
+  if (take_flag(argc, argv, "--tuner_oracle_db", &v)) g_settings.oracle_db = v;
   g_settings.list_engines = take_flag(argc, argv, "--tuner_list_engines", nullptr);
   if (take_flag(argc, argv, "--tuner_max_shapes", &v)) g_settings.max_shapes = std::stoi(v);
   benchmark::Initialize(&argc, argv);
@@ -232,6 +240,13 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "%s\n", l.summary(g_settings.db).c_str());
       db = std::move(l.db);
     }
+    TacticDb oracle_db;
+    if (!g_settings.oracle_db.empty()) {
+      LoadResult l = load_tactic_db(g_settings.oracle_db, &env);
+      std::fprintf(stderr, "oracle: %s\n", l.summary(g_settings.oracle_db).c_str());
+      oracle_db = std::move(l.db);
+    }
+    const TacticDb& oracle_source = g_settings.oracle_db.empty() ? db : oracle_db;
     models::ModelOptions mo;
     mo.batch = g_settings.batch;
     const Graph g = models::build_model(g_settings.model, mo);
@@ -265,11 +280,15 @@ int main(int argc, char** argv) {
         db_changed = true;
       }
       if (auto c = db.lookup(key, variant)) sh->picks["tuned"] = c->winner.tactic;
-      if (g_settings.oracle) {
-        if (const Entry* e = db.find(key)) {
-          if (const VariantResult* r = e->find(variant)) {
-            if (auto p = oracle_pick(*sh, *r)) sh->picks["oracle"] = *p;
-          }
+      const Entry* tuned_entry = db.find(key);
+      const VariantResult* tuned = tuned_entry ? tuned_entry->find(variant) : nullptr;
+      if (g_settings.oracle && tuned && tuned->winner()) {
+        const Entry* e = oracle_source.find(key);
+        if (const VariantResult* r = e ? e->find(variant) : nullptr) {
+          if (auto p = oracle_pick(*sh, *r, *tuned->winner())) sh->picks["oracle"] = *p;
+        } else {
+          std::fprintf(stderr, "oracle %s: not in %s\n", sh->name.c_str(),
+                       g_settings.oracle_db.c_str());
         }
       }
       Shape* raw = sh.get();

@@ -11,6 +11,9 @@
 #   TUNE_BUDGET_S (default 120: budget of step 1; about 2 to 5 s per variant are needed for a
 #   full search, so tactics late in the list may end `timeout`), TUNE_LAYOUTS (default
 #   nhwc,nchw), BENCH_ORACLE=1 (add the oracle re-timing, about 1 s per layer),
+#   BENCH_ORACLE_FULL=1 (with BENCH_ORACLE: the oracle's tactics come from a full search that
+#   keeps every candidate, results/tuner/resnet50_b32_full.db.json, tuned first, instead of
+#   the tuned database's own candidates),
 #   BENCH_MIN_TIME (default 0.02s per benchmark).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +52,17 @@ bjson="$RES/tuner_bench_resnet50_b32_fp16_nhwc.json"
 bcmd=("$bench" --tuner_db "$db" --benchmark_min_time="$BENCH_MIN_TIME" --benchmark_out="$bjson"
       --benchmark_out_format=json)
 if [ "${BENCH_ORACLE:-0}" = "1" ]; then bcmd+=(--tuner_oracle); fi
+if [ "${BENCH_ORACLE:-0}" = "1" ] && [ "${BENCH_ORACLE_FULL:-0}" = "1" ]; then
+  full="$RES/resnet50_b32_full.db.json"
+  rm -f "$full" "$full.lock"
+  fcmd=("$plantune" tune resnet50 --batch 32 --precision fp16 --layouts nhwc --search full
+        --keep-candidates all --db "$full" --report "$RES/resnet50_b32_fp16_full.report.json")
+  echo "command (oracle's full search): ${fcmd[*]}" >>"$prov"
+  start=$(date +%s%N)
+  "${fcmd[@]}" >"$RES/resnet50_b32_fp16_full.table.txt" 2>"$OUT/tune_full.stderr" || status=1
+  echo "full search wall time: $(( ($(date +%s%N) - start) / 1000000 )) ms" | tee -a "$prov"
+  bcmd+=(--tuner_oracle_db "$full")
+fi
 echo "command (bench): ${bcmd[*]}" >>"$prov"
 "${bcmd[@]}" >"$OUT/tuner_bench.txt" 2>&1 || status=1
 tail -5 "$OUT/tuner_bench.txt"
