@@ -5,6 +5,7 @@
 #include <iterator>
 #include <limits>
 #include <optional>
+#include <system_error>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -465,14 +466,10 @@ void read_entry_piece(const JsonReader& r, const char* at, const char* stop, boo
   }
 }
 
-struct PiecesRead {
-  std::vector<EntryPiece> pieces;
-  JsonReader* last = nullptr;  // reader after the array's ']'
-};
-
-// The entries array read in pieces (r is just after its '['); nullopt when the text is too
-// small for two pieces or any piece failed: the caller then reads the array itself.
-std::optional<PiecesRead> read_entries_in_pieces(JsonReader& r, std::string_view text,
+// The entries array read in pieces (r is just after its '['), the last piece's reader after
+// the array's ']'; nullopt when the text is too small for two pieces or any piece failed: the
+// caller then reads the array itself.
+std::optional<std::vector<EntryPiece>> read_entries_in_pieces(JsonReader& r, std::string_view text,
                                                  const TacticDbReadOptions& o) {
   unsigned threads = o.threads != 0 ? o.threads : std::thread::hardware_concurrency();
   threads = std::clamp(threads, 1u, TacticDbReadOptions::kMaxReadThreads);
@@ -489,11 +486,9 @@ std::optional<PiecesRead> read_entries_in_pieces(JsonReader& r, std::string_view
     cuts.push_back(cut);
   }
   if (cuts.size() < 2) return std::nullopt;
-  PiecesRead out;
-  out.pieces.resize(cuts.size());
+  std::vector<EntryPiece> out(cuts.size());
   auto read = [&](std::size_t i) {
-    read_entry_piece(r, cuts[i], i + 1 < cuts.size() ? cuts[i + 1] : nullptr, i == 0,
-                     out.pieces[i]);
+    read_entry_piece(r, cuts[i], i + 1 < cuts.size() ? cuts[i + 1] : nullptr, i == 0, out[i]);
   };
   std::vector<std::thread> workers;
   bool started = true;
@@ -505,10 +500,9 @@ std::optional<PiecesRead> read_entries_in_pieces(JsonReader& r, std::string_view
   read(0);
   for (auto& w : workers) w.join();
   if (!started) return std::nullopt;
-  for (const auto& p : out.pieces) {
+  for (const auto& p : out) {
     if (!p.ok) return std::nullopt;
   }
-  out.last = &*out.pieces.back().reader;
   return out;
 }
 
@@ -599,20 +593,20 @@ TacticDb tactic_db_from_json(std::string_view text, const std::string& source,
         break;
       default: {
         r.begin_array();
-        if (auto read = read_entries_in_pieces(r, text, options)) {
+        if (auto pieces = read_entries_in_pieces(r, text, options)) {
           std::size_t n = 0;
-          for (const auto& p : read->pieces) n += p.entries.size();
+          for (const auto& p : *pieces) n += p.entries.size();
           db.entries_.reserve(n);
           bool unique = true;
-          for (auto& p : read->pieces) {
+          for (auto& p : *pieces) {
             for (auto& e : p.entries) {
               std::string k = e.key;
               unique = unique && db.entries_.try_emplace(std::move(k), std::move(e)).second;
             }
           }
           if (unique) {
-            if (options.pieces_read) *options.pieces_read = read->pieces.size();
-            r.continue_after(*read->last);
+            if (options.pieces_read) *options.pieces_read = pieces->size();
+            r.continue_after(*pieces->back().reader);
             break;
           }
           db.entries_.clear();  // a repeated key: the read below names it
