@@ -35,7 +35,6 @@ cmake -S . -B "$BUILD_DIR" "${generator[@]}" -DCMAKE_BUILD_TYPE=Release >>"$log"
   { echo "build failed"; tail -30 "$log"; exit 1; }
 exe="$BUILD_DIR/tools/plantune"
 write_provenance "$W/provenance.txt" "$exe"
-since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN{printf "%.1f", a-b}'; }
 tune() {  # name, then plantune tune arguments
   local name=$1; shift
   rm -f "$W/$name.db.json"

@@ -45,7 +45,6 @@ cmake --build "$BUILD_DIR" -j "$(nproc)" --target plantune layer_compare_test le
 echo "build: $(( $(date +%s) - t0 )) s" | tee -a "$log"
 exe="$BUILD_DIR/tools/plantune"
 write_provenance "$W/provenance.txt" "$exe"
-since() { awk -v a="$(date +%s.%N)" -v b="$1" 'BEGIN{printf "%.1f", a-b}'; }
 
 for step in $STEPS; do
   ts=$(date +%s.%N)
