@@ -2,7 +2,8 @@
 # One call on the GPU machine: configure and build (Release) with that machine's paths, run every
 # test including the `gpu` label, print `plantune info`, run the short benchmarks, and leave logs
 # and result files under $OUT (default: ./out). At most a handful of files, so that they all come
-# back: device-check.log (everything), info.json, ctest.xml, results.tar.gz (results/ written here).
+# back: device-check.log (everything), info.json, ctest.xml, results.tar.gz (results/ written here),
+# side.tar.gz (the benchmark scripts' own logs and outputs).
 #   BUILD_DIR   default build-device
 #   SKIP_BENCH  1 to skip the benchmarks (tuner, layouts and runtime)
 #   SKIP_TUNER_BENCH, SKIP_RUNTIME, SKIP_PRECISION  1 to skip one of them
@@ -51,10 +52,14 @@ say "gpu-labelled tests"
 ctest --test-dir "$BUILD_DIR" -L gpu -N | tail -1 | tee -a "$log"
 
 bench_status=0
+# The benchmark scripts' own logs and outputs go to one folder packed into side.tar.gz at the
+# end: only 8 files come back from the device machine's $OUT.
+side="$OUT/side"
+mkdir -p "$side"
 if [ "${SKIP_BENCH:-0}" != "1" ]; then
   say "benchmarks"
   if [ "${SKIP_TUNER_BENCH:-0}" != "1" ]; then
-    BUILD_DIR="$BUILD_DIR" OUT="$OUT" bash scripts/device-bench.sh >>"$log" 2>&1 || bench_status=$?
+    BUILD_DIR="$BUILD_DIR" OUT="$side" bash scripts/device-bench.sh >>"$log" 2>&1 || bench_status=$?
   fi
   if [ "${SKIP_TUNER_BENCH:-0}" != "1" ] && [ -x scripts/bench-layouts.sh ]; then
     BUILD_DIR="$BUILD_DIR" BENCH_MIN_TIME=${BENCH_MIN_TIME:-0.05s} bash scripts/bench-layouts.sh \
@@ -62,15 +67,15 @@ if [ "${SKIP_BENCH:-0}" != "1" ]; then
   fi
   if [ "${SKIP_RUNTIME:-0}" != "1" ]; then
     say "runtime"
-    BUILD_DIR="$BUILD_DIR" OUT="$OUT" bash scripts/device-runtime.sh >>"$log" 2>&1 || bench_status=$?
+    BUILD_DIR="$BUILD_DIR" OUT="$side" bash scripts/device-runtime.sh >>"$log" 2>&1 || bench_status=$?
   fi
   if [ "${SKIP_PRECISION:-0}" != "1" ]; then
     say "precision"
-    BUILD_DIR="$BUILD_DIR" OUT="$OUT" bash scripts/device-precision.sh >>"$log" 2>&1 || bench_status=$?
+    BUILD_DIR="$BUILD_DIR" OUT="$side" bash scripts/device-precision.sh >>"$log" 2>&1 || bench_status=$?
   fi
   if [ "${AGREEMENT:-0}" = "1" ]; then
     say "tuner agreement"
-    BUILD_DIR="$BUILD_DIR" OUT="$OUT" bash scripts/device-agreement.sh >>"$log" 2>&1 || bench_status=$?
+    BUILD_DIR="$BUILD_DIR" OUT="$side" bash scripts/device-agreement.sh >>"$log" 2>&1 || bench_status=$?
   fi
   say "benchmarks exit $bench_status"
 fi
@@ -78,5 +83,7 @@ fi
 if [ -d results ]; then
   tar czf "$OUT/results.tar.gz" results 2>>"$log"
 fi
+# (not the exported torchvision weights: about 100 MB, over what comes back)
+tar czf "$OUT/side.tar.gz" -C "$OUT" --exclude=side/torchvision side 2>>"$log" && rm -rf "$side"
 say "done: tests exit $test_status, benchmarks exit $bench_status"
 exit $(( test_status != 0 || bench_status != 0 ))
