@@ -9,12 +9,10 @@
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
-#include <thread>
 #include <tuple>
 
 #include "plantune/tuner/tactic_db_json.h"
@@ -65,10 +63,7 @@ void BM_LoadTacticDb(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * bytes);
   state.counters["file_MB"] = static_cast<double>(bytes) / 1e6;
   state.counters["candidates"] = static_cast<double>(kEntries * variants * (ok + failed));
-  state.counters["read_threads"] = static_cast<double>(
-      read.threads != 0 ? read.threads
-                        : std::min(std::max(std::thread::hardware_concurrency(), 1u),
-                                   TacticDbReadOptions::kMaxReadThreads));
+  state.counters["read_threads"] = read.thread_count();
 }
 
 // The parse alone (the text already in memory): with BM_LoadTacticDb, where the time goes.

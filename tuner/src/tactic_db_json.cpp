@@ -5,11 +5,11 @@
 #include <iterator>
 #include <limits>
 #include <optional>
-#include <system_error>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "host_threads.h"
 #include "json_members.h"
 #include "plantune/core/error.h"
 #include "plantune/layouts/transform_cost_json.h"
@@ -471,13 +471,11 @@ void read_entry_piece(const JsonReader& r, const char* at, const char* stop, boo
 // caller then reads the array itself.
 std::optional<std::vector<EntryPiece>> read_entries_in_pieces(JsonReader& r, std::string_view text,
                                                  const TacticDbReadOptions& o) {
-  unsigned threads = o.threads != 0 ? o.threads : std::thread::hardware_concurrency();
-  threads = std::clamp(threads, 1u, TacticDbReadOptions::kMaxReadThreads);
   const char* begin = r.next_token();
   const char* end = text.data() + text.size();
   const auto bytes = static_cast<std::size_t>(end - begin);
   const std::size_t pieces =
-      std::min<std::size_t>(threads, bytes / std::max<std::size_t>(o.min_piece_bytes, 1));
+      std::min<std::size_t>(o.thread_count(), bytes / std::max<std::size_t>(o.min_piece_bytes, 1));
   if (pieces < 2) return std::nullopt;
   std::vector<const char*> cuts{begin};
   for (std::size_t i = 1; i < pieces; ++i) {
@@ -487,19 +485,9 @@ std::optional<std::vector<EntryPiece>> read_entries_in_pieces(JsonReader& r, std
   }
   if (cuts.size() < 2) return std::nullopt;
   std::vector<EntryPiece> out(cuts.size());
-  auto read = [&](std::size_t i) {
+  detail::run_parts_on_threads(cuts.size(), [&](std::size_t i) {
     read_entry_piece(r, cuts[i], i + 1 < cuts.size() ? cuts[i + 1] : nullptr, i == 0, out[i]);
-  };
-  std::vector<std::thread> workers;
-  bool started = true;
-  try {
-    for (std::size_t i = 1; i < cuts.size(); ++i) workers.emplace_back(read, i);
-  } catch (const std::system_error&) {
-    started = false;  // no more threads: read on this one instead
-  }
-  read(0);
-  for (auto& w : workers) w.join();
-  if (!started) return std::nullopt;
+  });
   for (const auto& p : out) {
     if (!p.ok) return std::nullopt;
   }
@@ -540,6 +528,11 @@ std::string tactic_db_to_json(const TacticDb& db) {
   std::string out = w.take();
   out += '\n';
   return out;
+}
+
+unsigned TacticDbReadOptions::thread_count() const {
+  return std::clamp(threads != 0 ? threads : std::thread::hardware_concurrency(), 1u,
+                    kMaxReadThreads);
 }
 
 TacticDb tactic_db_from_json(std::string_view text, const std::string& source) {

@@ -12,10 +12,9 @@
 #include <cstring>
 #include <memory>
 #include <string_view>
-#include <system_error>
-#include <thread>
 #include <vector>
 
+#include "host_threads.h"
 #include "plantune/core/error.h"
 #include "plantune/tuner/tactic_db_json.h"
 #include "text.h"
@@ -102,13 +101,13 @@ std::int64_t read_slice(int fd, char* to, std::size_t offset, std::size_t len, i
   return static_cast<std::int64_t>(done);
 }
 
-// Reads a whole file. Large files are read in slices of at least 4 MiB on up to `threads`
-// threads (0: the hardware's, at most TacticDbReadOptions::kMaxReadThreads), each pread also
+// Reads a whole file. Large files are read in slices of at least 4 MiB on up to
+// options.thread_count() threads, each pread also
 // faulting in its part of the buffer: one thread copies about 3.5 GB/s out of the page cache
 // on the development VM, 12 ms of a 42 MB database's load. A file that shrinks while being
 // read is cut where the first slice came back short, and what is there is parsed (it then
 // reads as truncated).
-FileText read_file(const std::string& path, unsigned threads) {
+FileText read_file(const std::string& path, const TacticDbReadOptions& options) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   PT_REQUIRE(fd.get() >= 0, io_error,
              "cannot open tactic database '" << path << "': " << errno_text());
@@ -123,29 +122,14 @@ FileText read_file(const std::string& path, unsigned threads) {
   const auto size = static_cast<std::size_t>(st.st_size);
   text.data = std::make_unique_for_overwrite<char[]>(std::max<std::size_t>(size, 1));
   constexpr std::size_t kMinSlice = std::size_t{4} << 20;
-  if (threads == 0) threads = std::thread::hardware_concurrency();
-  threads = std::clamp(threads, 1u, TacticDbReadOptions::kMaxReadThreads);
-  const std::size_t slices = std::clamp<std::size_t>(size / kMinSlice, 1, threads);
+  const std::size_t slices = std::clamp<std::size_t>(size / kMinSlice, 1, options.thread_count());
   const std::size_t step = size / slices;
   std::vector<std::int64_t> got(slices, 0);
   std::vector<int> err(slices, 0);
-  auto read = [&](std::size_t i) {
+  detail::run_parts_on_threads(slices, [&](std::size_t i) {
     const std::size_t from = i * step, to = i + 1 == slices ? size : from + step;
     got[i] = read_slice(fd.get(), text.data.get() + from, from, to - from, err[i]);
-  };
-  std::vector<std::thread> workers;
-  std::size_t inline_from = slices;  // slices read on this thread (when no thread starts)
-  for (std::size_t i = 1; i < slices; ++i) {
-    try {
-      workers.emplace_back(read, i);
-    } catch (const std::system_error&) {
-      inline_from = i;
-      break;
-    }
-  }
-  read(0);
-  for (std::size_t i = inline_from; i < slices; ++i) read(i);
-  for (auto& w : workers) w.join();
+  });
   for (std::size_t i = 0; i < slices; ++i) {
     errno = err[i];
     PT_REQUIRE(got[i] >= 0, io_error, "cannot read '" << path << "': " << errno_text());
@@ -220,7 +204,7 @@ LoadResult load_tactic_db(const std::string& path, const Environment* current, b
     if (current) result.db.set_environment(*current);
     return result;
   }
-  result.db = tactic_db_from_json(read_file(path, read.threads).view(), path, read);
+  result.db = tactic_db_from_json(read_file(path, read).view(), path, read);
   if (!current) return result;
 
   result.environment = check_environment(result.db.environment(), *current);
@@ -248,7 +232,7 @@ SaveReport save_tactic_db(const TacticDb& db, const std::string& path, SaveMode 
     report.entries_written = db.size();
     return report;
   }
-  TacticDb on_disk = tactic_db_from_json(read_file(path, 0).view(), path);
+  TacticDb on_disk = tactic_db_from_json(read_file(path, TacticDbReadOptions{}).view(), path);
   EnvCheck env = check_environment(on_disk.environment(), db.environment());
   PT_REQUIRE(on_disk.empty() || env.verdict != EnvVerdict::reject, invalid_argument,
              "refusing to save into '" << path << "': it holds " << on_disk.size()

@@ -32,6 +32,9 @@ struct TacticDbReadOptions {
   std::size_t min_piece_bytes = std::size_t{1} << 18;
   // When set, receives how many pieces the entries were read in (1: on the calling thread).
   std::size_t* pieces_read = nullptr;
+
+  // `threads`, or the hardware's for 0, within 1..kMaxReadThreads.
+  unsigned thread_count() const;
 };
 TacticDb tactic_db_from_json(std::string_view text, const std::string& source,
                              const TacticDbReadOptions& options);
