@@ -53,7 +53,7 @@ ctest --test-dir "$BUILD_DIR" -L gpu -N | tail -1 | tee -a "$log"
 
 bench_status=0
 # The benchmark scripts' own logs and outputs go to one folder packed into side.tar.gz at the
-# end: only 8 files come back from the device machine's $OUT.
+# end, so that $OUT keeps the handful of files named at the top (a copy-back may take few files).
 side="$OUT/side"
 mkdir -p "$side"
 if [ "${SKIP_BENCH:-0}" != "1" ]; then
