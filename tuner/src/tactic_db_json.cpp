@@ -585,6 +585,11 @@ TacticDb tactic_db_from_json(std::string_view text, const std::string& source,
         }
         break;
       default: {
+        // False when the key is already there (try_emplace then leaves `e` as it was).
+        auto insert = [&db](Entry& e) {
+          std::string k = e.key;
+          return db.entries_.try_emplace(std::move(k), std::move(e)).second;
+        };
         r.begin_array();
         if (auto pieces = read_entries_in_pieces(r, text, options)) {
           std::size_t n = 0;
@@ -592,10 +597,7 @@ TacticDb tactic_db_from_json(std::string_view text, const std::string& source,
           db.entries_.reserve(n);
           bool unique = true;
           for (auto& p : *pieces) {
-            for (auto& e : p.entries) {
-              std::string k = e.key;
-              unique = unique && db.entries_.try_emplace(std::move(k), std::move(e)).second;
-            }
+            for (auto& e : p.entries) unique = unique && insert(e);
           }
           if (unique) {
             if (options.pieces_read) *options.pieces_read = pieces->size();
@@ -606,11 +608,7 @@ TacticDb tactic_db_from_json(std::string_view text, const std::string& source,
         }
         while (r.next_element()) {
           Entry e = read_entry(r, scratch);
-          std::string k = e.key;
-          // try_emplace leaves k alone when the key exists, so k still names it below.
-          if (!db.entries_.try_emplace(std::move(k), std::move(e)).second) {
-            r.fail(detail::cat("entry key '", k, "' appears twice"));
-          }
+          if (!insert(e)) r.fail(detail::cat("entry key '", e.key, "' appears twice"));
         }
         break;
       }
